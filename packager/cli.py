@@ -1,0 +1,174 @@
+"""The command line: a thin edge over the library.
+
+stdout carries only the result (text, or exactly one JSON document with
+``--json``, failures included); progress and logs go to stderr.
+
+Exit codes: 0 ok (warnings allowed), 1 finished with errors (invalid bag,
+failed items), 2 usage error, 3 environment or configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__, report
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, PackagerError
+
+log = logging.getLogger("packager")
+
+
+class _Progress:
+    """Progress on stderr: a live line on a terminal, a few lines otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self._last: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        if self.tty:
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+            return
+        step = max(1, total // 4)
+        if done == total or done - self._last.get(stage, 0) >= step:
+            self._last[stage] = done
+            print(f"{stage}: {done}/{total}", file=sys.stderr)
+
+
+def _emit(as_json: bool, document: dict[str, Any], text: str) -> None:
+    click.echo(report.to_json(document) if as_json else text, nl=as_json)
+
+
+def _run(command: str, as_json: bool, body: Callable[[], int]) -> None:
+    """Run a command body; turn PackagerError into a message and its exit code."""
+    try:
+        code = body()
+    except PackagerError as exc:
+        if as_json:
+            click.echo(report.to_json(report.error_document(command, exc.message, exc.exit_code, exc.issues)))
+        else:
+            click.echo(f"packager {command}: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"packager {command}: interrupted; no finished bag was left behind", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="packager")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Package photo collections with their captions into validated BagIt bags.
+
+    Captions are mapped to Dublin Core and IPTC Photo Metadata, embedded in
+    copies of the images (XMP, IPTC-IIM, EXIF) with ExifTool, described by
+    sidecar records, and bagged (BagIt 1.0, RFC 8493).
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(message)s")
+    ctx.obj = {"progress": _Progress(enabled=not quiet)}
+
+
+@cli.command()
+@click.argument("collection", type=click.Path(path_type=Path))
+@json_option
+def extract(collection: Path, as_json: bool) -> None:
+    """Print the records of COLLECTION as they would be embedded; write nothing.
+
+    COLLECTION is a folder holding collection.toml, or that file. Exit 1 when
+    any item or the caption source has an error.
+    """
+    from .pipeline import extract as run_extract
+
+    def body() -> int:
+        ex = run_extract(collection)
+        _emit(as_json, report.extraction_document(ex), report.extraction_text(ex))
+        return EXIT_FAILED if ex.errors else EXIT_OK
+
+    _run("extract", as_json, body)
+
+
+@cli.command()
+@click.argument("collection", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bags"), show_default=True,
+              help="Folder in which the bag <identifier>/ is written.")
+@json_option
+@click.pass_context
+def bag(ctx: click.Context, collection: Path, out_dir: Path, as_json: bool) -> None:
+    """Package COLLECTION into a BagIt bag under --out, then validate it.
+
+    The bag is staged as <identifier>.partial/ and renamed when complete.
+    Exit 0 when the bag was written and is valid, 1 otherwise.
+    """
+    from .pipeline import build_bag
+
+    def body() -> int:
+        run = build_bag(collection, out_dir, progress=ctx.obj["progress"])
+        _emit(as_json, report.bag_document(run), report.bag_text(run))
+        return EXIT_OK if run.ok else EXIT_FAILED
+
+    _run("bag", as_json, body)
+
+
+@cli.command()
+@click.argument("bag_path", metavar="BAG", type=click.Path(path_type=Path))
+@json_option
+@click.option("--fast", is_flag=True, help="Check only Payload-Oxum and completeness.")
+@click.option("--completeness-only", is_flag=True, help="Check that every file is present; no hashing.")
+@click.option("--no-metadata", is_flag=True, help="Skip the metadata layer (sidecars and embedded tags).")
+@click.option("--strict", is_flag=True, help="Treat warnings as failures.")
+@click.pass_context
+def validate(ctx: click.Context, bag_path: Path, as_json: bool, fast: bool, completeness_only: bool,
+             no_metadata: bool, strict: bool) -> None:
+    """Validate BAG: BagIt structure and checksums, then the metadata inside.
+
+    Reports every problem with a code, the path and what to do. Exit 0 valid
+    (warnings allowed unless --strict), 1 invalid.
+    """
+    from .validate import validate as run_validate
+
+    def body() -> int:
+        result = run_validate(bag_path, fast=fast, completeness_only=completeness_only,
+                              metadata=not no_metadata, progress=ctx.obj["progress"])
+        _emit(as_json, report.validation_document(result), report.validation_text(result))
+        failed = not result.valid or (strict and result.warnings > 0)
+        return EXIT_FAILED if failed else EXIT_OK
+
+    _run("validate", as_json, body)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point; usage errors exit 2, as one JSON document too with --json."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="packager", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if "--json" in args:
+            click.echo(report.to_json(report.error_document(args[0] if args else "", exc.format_message(),
+                                                            EXIT_USAGE)))
+        else:
+            exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)

@@ -1,0 +1,116 @@
+"""The registry of coded issues.
+
+Every finding the packager reports has a stable code, a severity and a message
+template here. Codes are grouped by the stage that raises them:
+
+* ``0xx`` configuration and environment
+* ``1xx`` reading the collection (captions, images, pairing)
+* ``2xx`` analysing captions
+* ``3xx`` crosswalk and embedding
+* ``4xx`` writing the bag
+* ``5xx`` BagIt validation (structure, manifests, checksums)
+* ``6xx`` metadata validation inside a bag (sidecars against embedded tags)
+
+A message says what is wrong and what to do about it. Use :func:`make` to
+build an :class:`~packager.model.Issue`; an unknown code is a programming error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import ERROR, INFO, WARNING, Issue
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: str
+    template: str
+
+
+_REGISTRY: dict[str, IssueType] = {}
+
+
+def _define(code: str, severity: str, template: str) -> None:
+    if code in _REGISTRY:
+        raise ValueError(f"issue code {code} defined twice")
+    _REGISTRY[code] = IssueType(code, severity, template)
+
+
+def make(code: str, path: str | None = None, line: int | None = None, field: str | None = None,
+         severity: str | None = None, **values: object) -> Issue:
+    """Build an Issue from its code; ``values`` fill the message template."""
+    kind = _REGISTRY[code]
+    return Issue(code=code, severity=severity or kind.severity, message=kind.template.format(**values),
+                 path=path, line=line, field=field)
+
+
+def registry() -> dict[str, IssueType]:
+    return dict(_REGISTRY)
+
+
+# --- 0xx configuration and environment --------------------------------------
+_define("E001", ERROR, "collection description not found: {path}; create collection.toml (see README)")
+_define("E002", ERROR, "collection description is not valid TOML: {detail}")
+_define("E003", ERROR, "collection description: {detail}")
+_define("E004", ERROR, "ExifTool not found ({detail}); install Debian's libimage-exiftool-perl or set PACKAGER_EXIFTOOL")
+_define("E005", ERROR, "ExifTool {version} is too old; version {minimum} or newer is needed")
+_define("E006", ERROR, "output directory problem: {detail}")
+
+# --- 1xx reading the collection ---------------------------------------------
+_define("W101", WARNING, "dropped line {line}: {text!r} looks like a leftover of the web page ({why}), not a caption")
+_define("W102", WARNING, "dropped line {line}: blank line")
+_define("E103", ERROR, "{detail}; save the file as UTF-8 (with or without BOM)")
+_define("E104", ERROR, "caption on line {line} of {source} has no image: expected {file} in {folder}")
+_define("E105", ERROR, "image {file} has no caption in {source}; add a caption for it or remove the image")
+_define("E106", ERROR, "duplicate name {file}: {detail}")
+_define("E107", ERROR, "CSV {source}: {detail}")
+_define("E108", ERROR, "caption source not found: {source}")
+_define("E109", ERROR, "image folder not found: {folder}")
+_define("W110", WARNING, "caption on line {line} contains control characters; they are kept as written")
+_define("W111", WARNING, "{detail}")
+
+# --- 2xx analysing captions -------------------------------------------------
+_define("W201", WARNING, "caption appears cut off mid-sentence (ends with {tail!r}); text kept as is, record marked truncated")
+_define("I202", INFO, "no place recognised in the caption")
+_define("W203", WARNING, "{detail}")
+_define("I204", INFO, "{detail}")
+
+# --- 3xx crosswalk and embedding --------------------------------------------
+_define("W301", WARNING, "{tag} clipped from {length} to {limit} bytes at a character boundary (IIM limit); "
+        "the full value is kept in {master}")
+_define("E302", ERROR, "ExifTool could not write {file}: {detail}")
+_define("E303", ERROR, "read-back mismatch in {file}, {tag}: wrote {expected!r}, read {actual!r}")
+_define("E304", ERROR, "pixels changed while embedding metadata into {file}; the copy was discarded")
+_define("W305", WARNING, "{format} files cannot carry IPTC-IIM; metadata written to XMP and EXIF only")
+_define("E306", ERROR, "cannot read image {file}: {detail}")
+_define("W307", WARNING, "existing IIM in {file} had no character set marker and was read as Latin-1; "
+        "re-written as UTF-8")
+_define("W308", WARNING, "ExifTool warning for {file}: {detail}")
+_define("E309", ERROR, "refusing path with a line break: {file!r}")
+_define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {detail}")
+
+# --- 4xx writing the bag ----------------------------------------------------
+_define("E401", ERROR, "bag {path} already exists; remove it or choose another --out")
+_define("E402", ERROR, "could not write {path}: {detail}")
+_define("I403", INFO, "{detail}")
+
+# --- 5xx BagIt validation ---------------------------------------------------
+_define("E501", ERROR, "{detail}")  # structure: bagit.txt, bag-info, data/
+_define("E502", ERROR, "{detail}")  # manifests: syntax, paths, coverage
+_define("E503", ERROR, "checksum mismatch: {algorithm} of {file} is {actual}, manifest says {expected}")
+_define("E504", ERROR, "file {file} is listed in {manifest} but missing from the bag")
+_define("E505", ERROR, "file {file} is in the payload but not listed in {manifest}")
+_define("E506", ERROR, "Payload-Oxum mismatch: bag-info says {expected}, payload is {actual}")
+_define("W507", WARNING, "{detail}")  # legal but risky
+_define("E508", ERROR, "{detail}")  # tag manifests
+
+# --- 6xx metadata validation ------------------------------------------------
+_define("E601", ERROR, "{file}: Dublin Core record is not valid against {schema}: {detail}")
+_define("E602", ERROR, "metadata.csv: {detail}")
+_define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}")
+_define("E604", ERROR, "{file}: IIM {tag} is {actual!r} but should be the XMP value clipped to {limit} bytes: {expected!r}")
+_define("E605", ERROR, "{detail}")  # originals checksum file
+_define("E606", ERROR, "{file}: {detail}")  # cannot read embedded metadata
+_define("W607", WARNING, "{detail}")

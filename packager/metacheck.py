@@ -1,0 +1,198 @@
+"""The metadata layer of bag validation.
+
+For a bag that carries ``data/metadata/metadata.csv`` (ours, or any
+Archivematica-style bag), check that the sidecars agree with the payload and
+with each other, and that the metadata embedded in each image says what the
+sidecar records say. Everything is re-read from disk; nothing written by the
+packager is trusted. This module never imports the bag writer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from . import crosswalk, issues, sidecars
+from .model import Issue
+
+METADATA_DIR = Path("data/metadata")
+CSV_PATH = METADATA_DIR / "metadata.csv"
+DC_DIR = METADATA_DIR / "dc"
+ORIGINALS_PATH = METADATA_DIR / "originals.txt"
+RECORDS_PATH = METADATA_DIR / "records.json"
+COLLECTION_RECORD = "collection.xml"
+OBJECTS_PREFIX = "data/objects/"
+ReadTags = Callable[[list[Path]], list[dict[str, Any]]]
+
+
+def applies(bag: Path) -> bool:
+    """True when the bag carries a metadata layer we know how to check."""
+    return (bag / CSV_PATH).is_file()
+
+
+def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
+    """Every metadata problem in the bag; ``read_tags`` reads embedded tags (ExifTool)."""
+    found: list[Issue] = []
+    rows = _read_csv(bag, found)
+    found.extend(_check_dc_records(bag, rows))
+    found.extend(_check_originals(bag))
+    found.extend(_check_records_json(bag))
+    if read_tags is not None and rows:
+        found.extend(_check_embedded(bag, rows, read_tags))
+    return found
+
+
+def _read_csv(bag: Path, found: list[Issue]) -> dict[str, list[tuple[str, str]]]:
+    """metadata.csv rows by filename; problems with rows against the payload."""
+    path = str(CSV_PATH)
+    try:
+        parsed = sidecars.parse_metadata_csv((bag / CSV_PATH).read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        found.append(issues.make("E602", path=path, detail=f"cannot be parsed ({exc}); it must be UTF-8 CSV "
+                                                         "with a 'filename' column"))
+        return {}
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for filename, pairs in parsed:
+        if filename in rows:
+            found.append(issues.make("E602", path=path, detail=f"{filename} has more than one row; keep one"))
+        elif not filename.startswith(OBJECTS_PREFIX):
+            found.append(issues.make("E602", path=path, detail=f"row {filename!r} does not name a file under "
+                                                             f"{OBJECTS_PREFIX}"))
+        elif not (bag / filename).is_file():
+            found.append(issues.make("E602", path=path, detail=f"row {filename} names a file that is not in "
+                                                             "the payload; remove the row or restore the file"))
+        rows.setdefault(filename, pairs)
+    objects = bag / "data" / "objects"
+    if objects.is_dir():
+        for file in sorted(p for p in objects.rglob("*") if p.is_file()):
+            rel = file.relative_to(bag).as_posix()
+            if rel not in rows:
+                found.append(issues.make("E602", path=path, detail=f"payload file {rel} has no row; "
+                                                                 "every object needs its description"))
+    return {name: pairs for name, pairs in rows.items() if (bag / name).is_file()}
+
+
+def _identifier(pairs: list[tuple[str, str]]) -> str | None:
+    return next((v for k, v in pairs if k == "dc.identifier"), None)
+
+
+def _check_dc_records(bag: Path, rows: dict[str, list[tuple[str, str]]]) -> list[Issue]:
+    found: list[Issue] = []
+    dc_dir = bag / DC_DIR
+    if not dc_dir.is_dir():
+        return [issues.make("E602", path=str(DC_DIR), detail="the Dublin Core records folder is missing")]
+    by_identifier = {_identifier(pairs): name for name, pairs in rows.items()}
+    for record in sorted(dc_dir.glob("*.xml")):
+        rel = record.relative_to(bag).as_posix()
+        data = record.read_bytes()
+        errors = sidecars.validate_dc_record(data)
+        for message in errors:
+            found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=message))
+        if errors or record.name == COLLECTION_RECORD:
+            continue
+        pairs = sidecars.parse_dc_record(data)
+        name = by_identifier.pop(_identifier(pairs), None)
+        if name is None:
+            found.append(issues.make("E602", path=rel, detail=f"{rel} describes {_identifier(pairs)!r}, "
+                                                            "which has no row in metadata.csv"))
+        elif sorted(pairs) != sorted(rows[name]):
+            diff = _first_difference(sorted(pairs), sorted(rows[name]))
+            found.append(issues.make("E602", path=rel, detail=f"{rel} and the metadata.csv row for {name} "
+                                                            f"disagree: {diff}"))
+    for identifier, name in by_identifier.items():
+        found.append(issues.make("E602", path=name, detail=f"{name} ({identifier}) has no Dublin Core record "
+                                                         f"in {DC_DIR}"))
+    if not (dc_dir / COLLECTION_RECORD).is_file():
+        found.append(issues.make("E602", path=str(DC_DIR / COLLECTION_RECORD),
+                                 detail="the collection's Dublin Core record is missing"))
+    return found
+
+
+def _first_difference(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> str:
+    only_a = [p for p in a if p not in b]
+    only_b = [p for p in b if p not in a]
+    if only_a:
+        return f"record has {only_a[0][0]}={only_a[0][1]!r}"
+    return f"metadata.csv has {only_b[0][0]}={only_b[0][1]!r}"
+
+
+def _check_originals(bag: Path) -> list[Issue]:
+    path = bag / ORIGINALS_PATH
+    if not path.is_file():
+        return [issues.make("E605", path=str(ORIGINALS_PATH),
+                            detail=f"{ORIGINALS_PATH} (checksums of the untouched originals) is missing")]
+    _entries, problems = sidecars.parse_originals_manifest(path.read_bytes())
+    return [issues.make("E605", path=str(ORIGINALS_PATH), detail=f"{ORIGINALS_PATH}: {p}") for p in problems]
+
+
+def _check_records_json(bag: Path) -> list[Issue]:
+    path = bag / RECORDS_PATH
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [issues.make("E602", path=str(RECORDS_PATH), detail=f"{RECORDS_PATH} is not valid JSON: {exc}")]
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        return [issues.make("E602", path=str(RECORDS_PATH), detail=f"{RECORDS_PATH} has no 'items' list")]
+    return []
+
+
+def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags: ReadTags) -> list[Issue]:
+    names = sorted(rows)
+    try:
+        all_tags = read_tags([bag / name for name in names])
+    except Exception as exc:  # ExifTool failing on one batch must not hide the rest
+        return [issues.make("E606", path=names[0] if names else None, file="objects",
+                            detail=f"embedded metadata could not be read: {exc}")]
+    found: list[Issue] = []
+    checked = crosswalk.embedded_dc_elements()
+    for name, tags in zip(names, all_tags):
+        expected = sorted(p for p in rows[name] if p[0] in checked)
+        actual = sorted(crosswalk.tags_to_dc(tags))
+        found.extend(_compare_elements(name, expected, actual))
+        found.extend(_compare_mirrors(name, tags))
+    return found
+
+
+def _compare_elements(name: str, expected: list[tuple[str, str]], actual: list[tuple[str, str]]) -> list[Issue]:
+    found = []
+    for element in sorted({k for k, _ in expected} | {k for k, _ in actual}):
+        want = [v for k, v in expected if k == element]
+        got = [v for k, v in actual if k == element]
+        if want != got:
+            found.append(issues.make("E603", path=name, field=element, file=name, tag=f"XMP for {element}",
+                                     actual=_show(got), expected=_show(want)))
+    return found
+
+
+def _show(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
+
+
+def _compare_mirrors(name: str, tags: dict[str, Any]) -> list[Issue]:
+    """IIM must be the XMP clipped to its limit; EXIF text must equal XMP."""
+    found = []
+    iim_present = any(key.startswith("IPTC:") for key in tags)
+    for m, want in crosswalk.iim_expectations(tags):
+        if not iim_present:
+            break
+        if not want:
+            continue  # nothing of ours to mirror; an original's own IIM is not ours to judge
+        raw = tags.get(m.iim)
+        got = [str(v) for v in (raw if isinstance(raw, list) else [raw] if raw not in (None, "") else [])]
+        if got != want:
+            found.append(issues.make("E604", path=name, field=m.field, file=name, tag=m.iim,
+                                     actual=_show(got), expected=_show(want), limit=m.iim_bytes))
+    for m in crosswalk.load().mappings:
+        if m.exif and m.xmp and m.source != "location":
+            xmp = tags.get(m.xmp)
+            want_text = "; ".join(str(v) for v in (xmp if isinstance(xmp, list) else [xmp] if xmp else []))
+            if not want_text:
+                continue
+            got_text = str(tags.get(m.exif, "") or "")
+            if want_text != got_text:
+                found.append(issues.make("E603", path=name, field=m.field, file=name, tag=m.exif,
+                                         actual=got_text, expected=want_text))
+    return found

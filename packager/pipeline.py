@@ -1,0 +1,203 @@
+"""Orchestration: collection -> records -> embedded copies -> bag -> validation.
+
+The pipeline prints nothing; it returns values (and calls ``progress`` with
+counts) that :mod:`packager.report` renders and :mod:`packager.cli` exits on.
+Originals are only ever read: every write goes into the bag's staging folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, sidecars
+from .bagging import BagWriter
+from .embed import ExifTool
+from .errors import PackagerError
+from .hashing import copy_with_digests
+from .imaging import pixel_digest
+from .model import ERROR, Issue, ItemResult
+from .validate import ValidationReport, validate
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+ALGORITHMS = ("sha256", "sha512")
+# Formats whose files carry IPTC-IIM in a standard place; others get XMP + EXIF.
+IIM_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".psd"}
+OBJECTS = "objects"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The records of a collection as they would be embedded, with their issues."""
+
+    config: config_mod.CollectionConfig
+    items: tuple[ItemResult, ...]
+    issues: tuple[Issue, ...]  # about the collection as a whole (caption file, pairing)
+
+    @property
+    def errors(self) -> int:
+        return sum(i.severity == ERROR for i in self.all_issues())
+
+    def all_issues(self) -> list[Issue]:
+        return list(self.issues) + [i for item in self.items for i in item.issues]
+
+
+@dataclass(frozen=True)
+class BagRun:
+    extraction: Extraction
+    items: tuple[ItemResult, ...]
+    bag: Path | None
+    validation: ValidationReport | None
+    exiftool_version: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.bag is not None and self.validation is not None and self.validation.valid
+
+
+def extract(collection_path: Path) -> Extraction:
+    """Read, pair and analyse a collection; write nothing."""
+    cfg = config_mod.load(collection_path)
+    items, found = collection.scan(cfg.captions, cfg.images, cfg.pattern)
+    results = []
+    for item in items:
+        if item.image is None or item.caption is None:
+            continue  # reported by scan (E104/E105), naming both sides
+        record, record_issues = analyse.analyse(item, cfg.info)
+        tags, clip_issues = crosswalk.to_tags(record, iim=Path(item.file).suffix.lower() in IIM_SUFFIXES)
+        results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
+                                  issues=tuple(record_issues) + tuple(clip_issues), tags=tags,
+                                  dublin_core=tuple(crosswalk.to_dc(record))))
+    return Extraction(config=cfg, items=tuple(results), issues=tuple(found))
+
+
+class _Abandon(Exception):
+    """Raised inside the bag writer to discard the staged bag."""
+
+
+def build_bag(collection_path: Path, out_dir: Path, *, progress: Progress | None = None) -> BagRun:
+    """Package a collection into ``out_dir/<identifier>/`` and validate the result.
+
+    Nothing is written when reading or analysing the collection found errors;
+    when an item fails while embedding, the staged bag is discarded and the
+    run reports why, item by item.
+    """
+    extraction = extract(collection_path)
+    if extraction.errors:
+        return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
+    cfg = extraction.config
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ExifTool() as et:
+        done: list[ItemResult] = []
+        try:
+            with BagWriter(out_dir, cfg.info.identifier, ALGORITHMS) as writer:
+                done = _embed_all(extraction, writer, et, progress)
+                if any(r.failed for r in done):
+                    raise _Abandon()
+                _write_sidecars(extraction, done, writer, et.version)
+                bag = writer.finish(_bag_info(cfg, et.version, len(done)))
+        except _Abandon:
+            return BagRun(extraction=extraction, items=tuple(done), bag=None, validation=None,
+                          exiftool_version=et.version)
+        validation = validate(bag, exiftool=et, progress=progress)
+    return BagRun(extraction=extraction, items=tuple(done), bag=bag, validation=validation,
+                  exiftool_version=et.version)
+
+
+def _embed_all(extraction: Extraction, writer: BagWriter, et: ExifTool,
+               progress: Progress | None) -> list[ItemResult]:
+    results = []
+    total = len(extraction.items)
+    for n, item in enumerate(extraction.items, start=1):
+        results.append(_embed_item(item, extraction.config.images, writer, et))
+        if progress:
+            progress("embed", n, total)
+    return results
+
+
+def _embed_item(item: ItemResult, images: Path, writer: BagWriter, et: ExifTool) -> ItemResult:
+    """Copy one original into the bag, embed its tags, prove the pixels and values."""
+    rel = f"{OBJECTS}/{item.file}"
+    staged = writer.path_for(rel)
+    digests = copy_with_digests(images / item.file, staged, ALGORITHMS)
+    found = list(item.issues)
+    try:
+        before = pixel_digest(staged)
+        found += et.write(staged, dict(item.tags))
+        if not any(i.severity == ERROR for i in found):
+            found += et.verify(staged, dict(item.tags))
+            if pixel_digest(staged) != before:
+                found.append(issues.make("E304", path=item.file, file=item.file))
+    except PackagerError as exc:
+        found.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
+    if not any(i.severity == ERROR for i in found):
+        writer.record(rel)
+    return replace(item, issues=tuple(found), payload=f"data/{rel}", original_digests=digests)
+
+
+def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:
+    cfg = extraction.config
+    rows = []
+    for item in done:
+        assert item.record is not None
+        pairs = list(item.dublin_core)
+        writer.add_bytes(f"metadata/dc/{item.identifier}.xml", sidecars.dc_record_bytes(pairs, item.identifier))
+        rows.append((item.payload or "", pairs))
+    writer.add_bytes("metadata/dc/collection.xml",
+                     sidecars.dc_record_bytes(collection_dc(cfg), cfg.info.identifier))
+    writer.add_bytes("metadata/metadata.csv", sidecars.metadata_csv_bytes(rows))
+    source_root = cfg.images.relative_to(cfg.root) if cfg.images.is_relative_to(cfg.root) else cfg.images
+    writer.add_bytes("metadata/originals.txt", sidecars.originals_manifest_bytes(
+        [((Path(source_root) / r.file).as_posix(), dict(r.original_digests)) for r in done]))
+    document = {"software": software(et_version), "collection": collection_dict(cfg),
+                "items": [r.to_dict() for r in done], "issues": [i.to_dict() for i in extraction.issues]}
+    writer.add_bytes("metadata/records.json",
+                     (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def collection_dc(cfg: config_mod.CollectionConfig) -> list[tuple[str, str]]:
+    """Dublin Core pairs describing the collection as a whole."""
+    info = cfg.info
+    pairs = [("dc.identifier", info.identifier), ("dc.title", info.title)]
+    simple = [("dc.description", info.description), ("dc.publisher", info.publisher), ("dc.date", info.date),
+              ("dc.coverage", info.coverage), ("dc.source", info.source), ("dc.language", info.language),
+              ("dc.rights", info.rights)]
+    pairs += [(k, v) for k, v in simple if v]
+    pairs += [("dc.creator", v) for v in info.creator] + [("dc.contributor", v) for v in info.contributor]
+    pairs += [("dc.subject", v) for v in info.subject]
+    pairs.append(("dc.type", "Collection"))
+    return pairs
+
+
+def collection_dict(cfg: config_mod.CollectionConfig) -> dict[str, Any]:
+    info = cfg.info
+    return {"identifier": info.identifier, "title": info.title, "description": info.description,
+            "language": info.language, "rights": info.rights, "creator": list(info.creator),
+            "publisher": info.publisher, "date": info.date, "coverage": info.coverage, "source": info.source,
+            "digital_source_type": info.digital_source_type, "config": str(cfg.path)}
+
+
+def software(exiftool_version: str = "") -> dict[str, str]:
+    """Versions recorded in every report and bag."""
+    out = {"packager": __version__, "crosswalk": crosswalk.load().version, "python": platform.python_version()}
+    if exiftool_version:
+        out["exiftool"] = exiftool_version
+    return out
+
+
+def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> list[tuple[str, str]]:
+    info = list(cfg.bag_info)
+    labels = {label.lower() for label, _ in info}
+    if "external-identifier" not in labels:
+        info.append(("External-Identifier", cfg.info.identifier))
+    if "external-description" not in labels and cfg.info.description:
+        info.append(("External-Description", cfg.info.description))
+    info.append(("Bag-Software-Agent", f"packager {__version__} (ExifTool {et_version}; "
+                                       f"crosswalk {crosswalk.load().version})"))
+    log.debug("bag-info for %d items: %s", count, info)
+    return info
