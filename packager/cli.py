@@ -110,9 +110,11 @@ def extract(collection: Path, as_json: bool) -> None:
 @click.argument("collection", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bags"), show_default=True,
               help="Folder in which the bag <identifier>/ is written.")
+@click.option("--replace", is_flag=True,
+              help="Replace an existing bag of the same name, once the new one is complete.")
 @json_option
 @click.pass_context
-def bag(ctx: click.Context, collection: Path, out_dir: Path, as_json: bool) -> None:
+def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, as_json: bool) -> None:
     """Package COLLECTION into a BagIt bag under --out, then validate it.
 
     The bag is staged as <identifier>.partial/ and renamed when complete.
@@ -121,7 +123,7 @@ def bag(ctx: click.Context, collection: Path, out_dir: Path, as_json: bool) -> N
     from .pipeline import build_bag
 
     def body() -> int:
-        run = build_bag(collection, out_dir, progress=ctx.obj["progress"])
+        run = build_bag(collection, out_dir, replace_existing=replace, progress=ctx.obj["progress"])
         _emit(as_json, report.bag_document(run), report.bag_text(run))
         return EXIT_OK if run.ok else EXIT_FAILED
 

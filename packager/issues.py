@@ -42,7 +42,7 @@ def make(code: str, path: str | None = None, line: int | None = None, field: str
          severity: str | None = None, **values: object) -> Issue:
     """Build an Issue from its code; ``values`` fill the message template."""
     kind = _REGISTRY[code]
-    return Issue(code=code, severity=severity or kind.severity, message=kind.template.format(**values),
+    return Issue(code=code, severity=severity or kind.severity, message=kind.template.format(path=path, line=line, field=field, **values),
                  path=path, line=line, field=field)
 
 

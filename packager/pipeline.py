@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -80,18 +81,42 @@ class _Abandon(Exception):
     """Raised inside the bag writer to discard the staged bag."""
 
 
-def build_bag(collection_path: Path, out_dir: Path, *, progress: Progress | None = None) -> BagRun:
+def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = False,
+              progress: Progress | None = None) -> BagRun:
     """Package a collection into ``out_dir/<identifier>/`` and validate the result.
 
     Nothing is written when reading or analysing the collection found errors;
     when an item fails while embedding, the staged bag is discarded and the
-    run reports why, item by item.
+    run reports why, item by item. With ``replace_existing`` an existing bag
+    of the same name is set aside and removed only once the new one is
+    complete (restored otherwise).
     """
     extraction = extract(collection_path)
     if extraction.errors:
         return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
-    cfg = extraction.config
     out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / extraction.config.info.identifier
+    if not (replace_existing and final.exists()):
+        return _build(extraction, out_dir, progress)
+    aside = out_dir / f".{final.name}.previous"
+    if aside.exists():
+        shutil.rmtree(aside)
+    final.rename(aside)
+    try:
+        run = _build(extraction, out_dir, progress)
+    except BaseException:
+        if not final.exists():
+            aside.rename(final)
+        raise
+    if run.bag is None:
+        aside.rename(final)
+    else:
+        shutil.rmtree(aside)
+    return run
+
+
+def _build(extraction: Extraction, out_dir: Path, progress: Progress | None) -> BagRun:
+    cfg = extraction.config
     with ExifTool() as et:
         done: list[ItemResult] = []
         try:

@@ -1,0 +1,384 @@
+"""Sidecar files of a bag: Dublin Core XML records, metadata.csv, originals checksums.
+
+Pure serialisation and parsing: bytes in, bytes out, no file I/O except
+loading the XSD in ``schemas/dc/``. The bag writer decides where the bytes go;
+the validator re-reads them with the ``parse_*``/``validate_*`` functions.
+
+Dublin Core values travel as ``list[tuple[str, str]]``: element names such as
+``"dc.title"`` or ``"dcterms.abstract"`` (the Archivematica column spelling),
+order kept, repeats allowed. A name must be one of the fifteen DCMES 1.1
+elements (``dc.*``) or one of the 55 DCMI Metadata Terms properties
+(``dcterms.*``); the list of names is read from the XSD so the writer and the
+schema cannot disagree. Empty values mean "unknown" and are not written.
+
+Formats (see each function for the details and the reasons):
+
+* DC record: ``<record xmlns="urn:packager:dc-record:1">`` holding ``dc:*`` and
+  ``dcterms:*`` children, UTF-8 with an XML declaration. Text that XML 1.0
+  cannot carry (C0 control characters other than TAB/LF/CR, lone surrogates,
+  U+FFFE/U+FFFF) raises :class:`UnencodableTextError` rather than being
+  altered, because the sidecar must equal what is embedded in the image.
+* ``metadata.csv``: Archivematica layout, UTF-8 without BOM, RFC 4180 with CRLF.
+* originals checksums: ``<algorithm> <hex>  <path>`` lines under a comment header.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+from . import SCHEMAS
+
+RECORD_NS = "urn:packager:dc-record:1"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+PREFIXES = {"dc": DC_NS, "dcterms": DCTERMS_NS}
+XSD_DIR = SCHEMAS / "dc"
+RECORD_XSD = XSD_DIR / "record.xsd"
+_XSD_FILES = {"dc": XSD_DIR / "dc-elements.xsd", "dcterms": XSD_DIR / "dcterms.xsd"}
+
+Pairs = list[tuple[str, str]]
+
+# XML 1.0 "Char" production, inverted: what a document cannot contain at all.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NAME = re.compile(r"^(dc|dcterms)\.([A-Za-z]+)$")
+
+
+class UnencodableTextError(ValueError):
+    """A value holds a character that XML 1.0 cannot carry, even as ``&#...;``."""
+
+
+def _safe_parser() -> etree.XMLParser:
+    """No DTD, no entities, no network: sidecars come from bags we do not trust."""
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+
+
+@lru_cache(maxsize=None)
+def known_terms(prefix: str) -> frozenset[str]:
+    """Element names the XSD declares for ``"dc"`` or ``"dcterms"``."""
+    tree = etree.parse(str(_XSD_FILES[prefix]), _safe_parser())
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    return frozenset(el.get("name") for el in tree.getroot().iterchildren(f"{xs}element"))
+
+
+def check_name(name: str) -> tuple[str, str]:
+    """Split ``"dc.title"`` into (namespace URI, local name); ValueError if unknown."""
+    match = _NAME.match(name) if isinstance(name, str) else None
+    if not match:
+        raise ValueError(f"{name!r} is not a Dublin Core element name; write dc.<element> or dcterms.<term>")
+    prefix, local = match.groups()
+    if local not in known_terms(prefix):
+        what = "one of the 15 DCMES 1.1 elements" if prefix == "dc" else "a DCMI Metadata Terms property"
+        raise ValueError(f"unknown element {name!r}: {prefix}.* must be {what} (see schemas/dc/)")
+    return PREFIXES[prefix], local
+
+
+def unencodable_chars(text: str) -> list[tuple[int, str]]:
+    """(0-based index, character) of everything XML 1.0 cannot carry in ``text``."""
+    return [(m.start(), m.group()) for m in _NOT_XML_CHAR.finditer(text)]
+
+
+def _check_value(name: str, index: int, value: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"value #{index} ({name}) must be str, not {type(value).__name__}")
+    bad = unencodable_chars(value)
+    if bad:
+        pos, char = bad[0]
+        raise UnencodableTextError(
+            f"value #{index} ({name}) contains U+{ord(char):04X} at character {pos + 1}, which XML 1.0 "
+            f"cannot carry ({len(bad)} such character(s) in all); remove it from the source text")
+
+
+# --- Dublin Core XML record --------------------------------------------------
+
+def dc_record_bytes(pairs: Pairs, identifier: str) -> bytes:
+    """One Dublin Core record as UTF-8 XML.
+
+    ``identifier`` is written as the first ``dc:identifier`` unless the pairs
+    already hold ``("dc.identifier", identifier)``, so every record carries
+    the identifier the bag knows it by (the XSD requires one). Pairs with an
+    empty value are skipped. Raises ValueError for unknown element names and
+    :class:`UnencodableTextError` for text XML cannot hold.
+    """
+    if not isinstance(identifier, str) or not identifier:
+        raise ValueError("a Dublin Core record needs a non-empty identifier")
+    _check_value("identifier", 0, identifier)
+    elements: list[tuple[str, str, str]] = []
+    for index, (name, value) in enumerate(pairs, start=1):
+        namespace, local = check_name(name)
+        _check_value(name, index, value)
+        elements.append((namespace, local, value))
+    if ("dc.identifier", identifier) not in pairs:
+        elements.insert(0, (DC_NS, "identifier", identifier))
+    root = etree.Element(f"{{{RECORD_NS}}}record", nsmap={None: RECORD_NS, **PREFIXES})
+    for ns, local, value in elements:
+        if value:
+            etree.SubElement(root, f"{{{ns}}}{local}").text = value
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def parse_dc_record(data: bytes) -> Pairs:
+    """Inverse of :func:`dc_record_bytes`: the (name, value) pairs in document order.
+
+    Raises ValueError for XML that is not well-formed or not shaped like a
+    record (other root, foreign or nested elements); use
+    :func:`validate_dc_record` for the full report.
+    """
+    try:
+        root = etree.fromstring(data, _safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"not well-formed XML: {exc}") from None
+    if root.tag != f"{{{RECORD_NS}}}record":
+        raise ValueError(f"root element is {root.tag}, expected {{{RECORD_NS}}}record")
+    names = {uri: prefix for prefix, uri in PREFIXES.items()}
+    pairs: Pairs = []
+    for child in root.iterchildren(tag=etree.Element):
+        qname = etree.QName(child)
+        if qname.namespace not in names or len(child):
+            raise ValueError(f"line {child.sourceline}: unexpected element {child.tag}")
+        pairs.append((f"{names[qname.namespace]}.{qname.localname}", child.text or ""))
+    return pairs
+
+
+_schema_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    """The record schema, loaded once; imports resolve relative to schemas/dc/."""
+    return etree.XMLSchema(etree.parse(str(RECORD_XSD), _safe_parser()))
+
+
+def _short(message: str) -> str:
+    """Write namespaces as prefixes so that messages fit on a line."""
+    message = message.replace(f"{{{RECORD_NS}}}", "rec:")
+    for prefix, uri in PREFIXES.items():
+        message = message.replace(f"{{{uri}}}", f"{prefix}:")
+    return message
+
+
+def validate_dc_record(data: bytes) -> list[str]:
+    """Messages ("line N: reason") from validating against schemas/dc/record.xsd; [] when valid."""
+    try:
+        doc = etree.fromstring(data, _safe_parser())
+    except etree.XMLSyntaxError as exc:
+        return [f"line {exc.lineno}: not well-formed XML: {exc.msg}"]
+    schema = _schema()
+    with _schema_lock:  # one XMLSchema object, one error log: keep validations apart
+        valid = schema.validate(doc)
+        errors = [f"line {e.line}: {_short(e.message)}" for e in schema.error_log]
+    if valid:
+        return []
+    if doc.tag == f"{{{RECORD_NS}}}record" and doc.find(f"{{{DC_NS}}}identifier") is None:
+        errors.insert(0, f"line {doc.sourceline}: the record has no dc:identifier element; every record needs one")
+    return errors
+
+
+# --- metadata.csv (Archivematica) -------------------------------------------
+
+def _csv_columns(rows: list[tuple[str, Pairs]]) -> list[tuple[str, int]]:
+    """(element name, number of columns) in order of first appearance."""
+    widths: dict[str, int] = {}
+    for filename, pairs in rows:
+        counts: dict[str, int] = {}
+        for index, (name, value) in enumerate(pairs, start=1):
+            check_name(name)
+            if not isinstance(value, str):
+                raise TypeError(f"{filename}: value #{index} ({name}) must be str")
+            counts[name] = counts.get(name, 0) + 1
+        for name, count in counts.items():
+            widths[name] = max(widths.get(name, 0), count)
+    return list(widths.items())
+
+
+def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
+    """Archivematica ``metadata.csv``: ``filename`` first, then one column per value.
+
+    A repeated element gets as many same-named adjacent columns as its
+    largest repeat count in any row (Archivematica collects same-named
+    columns into a list); columns appear in order of first use; shorter rows
+    get empty cells. UTF-8 without BOM: Archivematica requires UTF-8 and
+    older releases compare the first header cell with ``filename``, which a
+    BOM breaks. RFC 4180 quoting with CRLF line ends (Archivematica reads any
+    line end; CRLF is what the RFC and Python's csv module write). Filenames
+    are written as given (the caller passes ``data/objects/...``).
+    """
+    columns = _csv_columns(rows)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["filename"] + [name for name, width in columns for _ in range(width)])
+    seen: set[str] = set()
+    for filename, pairs in rows:
+        if not filename or filename in seen:
+            raise ValueError(f"metadata.csv: filename {filename!r} is empty or given twice")
+        seen.add(filename)
+        cells = [filename]
+        for name, width in columns:
+            values = [value for key, value in pairs if key == name]
+            cells += values + [""] * (width - len(values))
+        writer.writerow(cells)
+    return out.getvalue().encode("utf-8")
+
+
+def parse_metadata_csv(data: bytes) -> list[tuple[str, Pairs]]:
+    """Inverse of :func:`metadata_csv_bytes`; empty cells are dropped.
+
+    Tolerates a UTF-8 BOM (check ``data[:3]`` yourself to report one).
+    Raises ValueError, naming the CSV record, for a file that is not UTF-8,
+    has no ``filename`` first column, an unknown column, or a row longer
+    than the header.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start}): save metadata.csv as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if not header or header[0] != "filename":
+            raise ValueError("record 1: the first column must be 'filename'")
+        for name in header[1:]:
+            check_name(name)
+        rows: list[tuple[str, Pairs]] = []
+        for row in reader:
+            if not row:
+                continue
+            if len(row) > len(header):
+                raise ValueError(f"record {reader.line_num}: {len(row)} cells but {len(header)} columns")
+            pairs = [(name, value) for name, value in zip(header[1:], row[1:]) if value != ""]
+            rows.append((row[0], pairs))
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: {exc}") from None
+    return rows
+
+
+# --- checksums of the untouched originals -----------------------------------
+
+ALGORITHMS = {"sha256": 64, "sha512": 128}  # name -> hex digits
+ORIGINALS_MAGIC = "# packager originals checksums 1"
+ORIGINALS_HEADER = (
+    f"{ORIGINALS_MAGIC}\n"
+    "# Checksums of the original files as received, before any metadata was embedded\n"
+    "# (chain of custody: the payload files carry embedded metadata, so their bytes differ).\n"
+    "# One line per file and algorithm: <algorithm> <lowercase hex>  <path> (two spaces).\n"
+    "# Paths are relative to the collection folder, '/'-separated, UTF-8; '%', CR and LF\n"
+    "# in a path are percent-encoded (%25, %0D, %0A) as in BagIt manifests (RFC 8493).\n"
+)
+_LINE = re.compile(r"^(\S+) (\S+)  (.+)$")
+
+
+def _encode_path(path: str) -> str:
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _decode_path(path: str) -> str:
+    return re.sub("%(25|0D|0A)", lambda m: {"25": "%", "0D": "\r", "0A": "\n"}[m.group(1)], path,
+                  flags=re.IGNORECASE)
+
+
+def _path_problem(path: str) -> str | None:
+    """Why a path cannot name a file inside the collection folder, or None."""
+    if not path or path.startswith("/") or "\\" in path or re.match(r"^[A-Za-z]:", path):
+        return "must be a relative path with '/' separators"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "must not contain empty, '.' or '..' segments"
+    return None
+
+
+def _digest_problem(algorithm: str, digest: str) -> str | None:
+    if algorithm not in ALGORITHMS:
+        return f"unknown algorithm {algorithm!r}; use {' or '.join(ALGORITHMS)}"
+    if not re.fullmatch("[0-9a-f]*", digest):
+        return f"{algorithm} digest is not lowercase hexadecimal"
+    if len(digest) != ALGORITHMS[algorithm]:
+        return f"{algorithm} digest has {len(digest)} hex digits, expected {ALGORITHMS[algorithm]}"
+    return None
+
+
+def originals_manifest_bytes(entries: list[tuple[str, dict[str, str]]]) -> bytes:
+    """The originals checksum file: the header comment, then two lines per entry.
+
+    Entries keep their order; within an entry the algorithms follow
+    :data:`ALGORITHMS`. Every entry must give every algorithm (as BagIt asks
+    of payload manifests), so a receiver can check either. ValueError on a
+    bad path, a duplicate path, an unknown algorithm or a malformed digest.
+    """
+    lines, seen = [ORIGINALS_HEADER], set()
+    for path, digests in entries:
+        problem = _path_problem(path) or ("listed twice" if path in seen else None)
+        if not problem and set(digests) != set(ALGORITHMS):
+            problem = f"needs exactly {', '.join(ALGORITHMS)}, got {', '.join(sorted(digests)) or 'none'}"
+        problem = problem or next(filter(None, (_digest_problem(a, d) for a, d in digests.items())), None)
+        if problem:
+            raise ValueError(f"originals checksums: {path!r}: {problem}")
+        seen.add(path)
+        lines += [f"{algorithm} {digests[algorithm]}  {_encode_path(path)}\n" for algorithm in ALGORITHMS]
+    return "".join(lines).encode("utf-8")
+
+
+def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
+    """Entries (path, {algorithm: hex}) in file order, and problems ("line N: ...").
+
+    Never raises on bad content: the validator reports every problem (E605)
+    and can still check the entries that parsed.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [f"byte {exc.start}: not UTF-8"]
+    lines = text.split("\n")
+    problems: list[str] = []
+    if lines[-1] == "":
+        lines.pop()
+    else:
+        problems.append(f"line {len(lines)}: no line break at the end of the file")
+    if not lines or lines[0].rstrip("\r") != ORIGINALS_MAGIC:
+        problems.append(f"line 1: missing the header line {ORIGINALS_MAGIC!r}")
+    entries: dict[str, dict[str, str]] = {}
+    for number, line in enumerate(lines, start=1):
+        problem = _parse_line(line, entries)
+        if problem:
+            problems.append(f"line {number}: {problem}")
+    for path, digests in entries.items():
+        missing = [a for a in ALGORITHMS if a not in digests]
+        if missing:
+            problems.append(f"{path!r} has no {' or '.join(missing)} checksum")
+    return list(entries.items()), problems
+
+
+def _parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
+    """Add one checksum line to ``entries``; return the problem with it, if any."""
+    if line.startswith("#") or line == "":
+        return None
+    if line.endswith("\r"):
+        return "ends with CR; the file must use LF line ends"
+    match = _LINE.match(line)
+    if not match:
+        return "not '<algorithm> <hex>  <path>'"
+    algorithm, digest, raw_path = match.groups()
+    path = _decode_path(raw_path)
+    problem = _digest_problem(algorithm, digest) or _path_problem(path)
+    if problem:
+        return f"{path!r}: {problem}"
+    if algorithm in entries.get(path, {}):
+        return f"duplicate {algorithm} checksum for {path!r}"
+    entries.setdefault(path, {})[algorithm] = digest
+    return None
+
+
+def file_digests(path: Path, chunk: int = 1 << 20) -> dict[str, str]:
+    """Both digests of one original, read once (helper for the bag writer and tests)."""
+    hashes = {name: hashlib.new(name) for name in ALGORITHMS}
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            for h in hashes.values():
+                h.update(block)
+    return {name: h.hexdigest() for name, h in hashes.items()}
