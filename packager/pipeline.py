@@ -176,7 +176,8 @@ def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagW
     writer.add_bytes("metadata/dc/collection.xml",
                      sidecars.dc_record_bytes(collection_dc(cfg), cfg.info.identifier))
     writer.add_bytes("metadata/metadata.csv", sidecars.metadata_csv_bytes(rows))
-    source_root = cfg.images.relative_to(cfg.root) if cfg.images.is_relative_to(cfg.root) else cfg.images
+    # Paths of originals relative to the collection folder (or named by the image folder's name).
+    source_root = cfg.images.relative_to(cfg.root) if cfg.images.is_relative_to(cfg.root) else Path(cfg.images.name)
     writer.add_bytes("metadata/originals.txt", sidecars.originals_manifest_bytes(
         [((Path(source_root) / r.file).as_posix(), dict(r.original_digests)) for r in done]))
     document = {"software": software(et_version), "collection": collection_dict(cfg),

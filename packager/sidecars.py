@@ -25,12 +25,10 @@ Formats (see each function for the details and the reasons):
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import threading
 from functools import lru_cache
-from pathlib import Path
 
 from lxml import etree
 
@@ -132,10 +130,7 @@ def parse_dc_record(data: bytes) -> Pairs:
     record (other root, foreign or nested elements); use
     :func:`validate_dc_record` for the full report.
     """
-    try:
-        root = etree.fromstring(data, _safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise ValueError(f"not well-formed XML: {exc}") from None
+    root = _load_record(data)
     if root.tag != f"{{{RECORD_NS}}}record":
         raise ValueError(f"root element is {root.tag}, expected {{{RECORD_NS}}}record")
     names = {uri: prefix for prefix, uri in PREFIXES.items()}
@@ -146,6 +141,22 @@ def parse_dc_record(data: bytes) -> Pairs:
             raise ValueError(f"line {child.sourceline}: unexpected element {child.tag}")
         pairs.append((f"{names[qname.namespace]}.{qname.localname}", child.text or ""))
     return pairs
+
+
+def _load_record(data: bytes) -> etree._Element:
+    """Parse a record; ValueError ("line N: ...") if malformed or if it has a DOCTYPE.
+
+    Our records never have a DOCTYPE; refusing one keeps entity tricks
+    (external files, expansion bombs) out of both parsing and validation.
+    """
+    try:
+        root = etree.fromstring(data, _safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"line {exc.lineno}: not well-formed XML: {exc.msg}") from None
+    if root.getroottree().docinfo.doctype:
+        line = data[:max(data.find(b"<!DOCTYPE"), 0)].count(b"\n") + 1
+        raise ValueError(f"line {line}: a DOCTYPE declaration is not allowed in a Dublin Core record")
+    return root
 
 
 _schema_lock = threading.Lock()
@@ -168,12 +179,15 @@ def _short(message: str) -> str:
 def validate_dc_record(data: bytes) -> list[str]:
     """Messages ("line N: reason") from validating against schemas/dc/record.xsd; [] when valid."""
     try:
-        doc = etree.fromstring(data, _safe_parser())
-    except etree.XMLSyntaxError as exc:
-        return [f"line {exc.lineno}: not well-formed XML: {exc.msg}"]
+        doc = _load_record(data)
+    except ValueError as exc:
+        return [str(exc)]
     schema = _schema()
     with _schema_lock:  # one XMLSchema object, one error log: keep validations apart
-        valid = schema.validate(doc)
+        try:
+            valid = schema.validate(doc)
+        except etree.XMLSchemaValidateError as exc:  # libxml2 gave up; say so rather than crash
+            return [f"line {doc.sourceline}: the schema validator failed: {exc}"]
         errors = [f"line {e.line}: {_short(e.message)}" for e in schema.error_log]
     if valid:
         return []
@@ -205,7 +219,8 @@ def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
     A repeated element gets as many same-named adjacent columns as its
     largest repeat count in any row (Archivematica collects same-named
     columns into a list); columns appear in order of first use; shorter rows
-    get empty cells. UTF-8 without BOM: Archivematica requires UTF-8 and
+    get empty cells (Archivematica turns those into empty elements in its
+    METS; our parser drops them). UTF-8 without BOM: Archivematica requires UTF-8 and
     older releases compare the first header cell with ``filename``, which a
     BOM breaks. RFC 4180 quoting with CRLF line ends (Archivematica reads any
     line end; CRLF is what the RFC and Python's csv module write). Filenames
@@ -231,8 +246,12 @@ def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
 def parse_metadata_csv(data: bytes) -> list[tuple[str, Pairs]]:
     """Inverse of :func:`metadata_csv_bytes`; empty cells are dropped.
 
+    Pairs come back in column order: the values of one element keep their
+    order, but pairs of different elements that were interleaved come back
+    grouped by element (the layout cannot record the interleaving).
+
     Tolerates a UTF-8 BOM (check ``data[:3]`` yourself to report one).
-    Raises ValueError, naming the CSV record, for a file that is not UTF-8,
+    Raises ValueError, naming the line, for a file that is not UTF-8,
     has no ``filename`` first column, an unknown column, or a row longer
     than the header.
     """
@@ -244,15 +263,18 @@ def parse_metadata_csv(data: bytes) -> list[tuple[str, Pairs]]:
     try:
         header = next(reader, None)
         if not header or header[0] != "filename":
-            raise ValueError("record 1: the first column must be 'filename'")
-        for name in header[1:]:
-            check_name(name)
+            raise ValueError("line 1: the first column must be 'filename'")
+        for column, name in enumerate(header[1:], start=2):
+            try:
+                check_name(name)
+            except ValueError as exc:
+                raise ValueError(f"line 1, column {column}: {exc}") from None
         rows: list[tuple[str, Pairs]] = []
         for row in reader:
             if not row:
                 continue
             if len(row) > len(header):
-                raise ValueError(f"record {reader.line_num}: {len(row)} cells but {len(header)} columns")
+                raise ValueError(f"line {reader.line_num}: {len(row)} cells but {len(header)} columns")
             pairs = [(name, value) for name, value in zip(header[1:], row[1:]) if value != ""]
             rows.append((row[0], pairs))
     except csv.Error as exc:
@@ -335,11 +357,11 @@ def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str
     except UnicodeDecodeError as exc:
         return [], [f"byte {exc.start}: not UTF-8"]
     lines = text.split("\n")
+    last = lines.pop()  # "" when the file ends with LF, as it should
+    unterminated = last != ""
+    if unterminated:
+        lines.append(last)
     problems: list[str] = []
-    if lines[-1] == "":
-        lines.pop()
-    else:
-        problems.append(f"line {len(lines)}: no line break at the end of the file")
     if not lines or lines[0].rstrip("\r") != ORIGINALS_MAGIC:
         problems.append(f"line 1: missing the header line {ORIGINALS_MAGIC!r}")
     entries: dict[str, dict[str, str]] = {}
@@ -347,6 +369,8 @@ def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str
         problem = _parse_line(line, entries)
         if problem:
             problems.append(f"line {number}: {problem}")
+    if unterminated:
+        problems.append(f"line {len(lines)}: no line break at the end of the file")
     for path, digests in entries.items():
         missing = [a for a in ALGORITHMS if a not in digests]
         if missing:
@@ -373,12 +397,3 @@ def _parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
     entries.setdefault(path, {})[algorithm] = digest
     return None
 
-
-def file_digests(path: Path, chunk: int = 1 << 20) -> dict[str, str]:
-    """Both digests of one original, read once (helper for the bag writer and tests)."""
-    hashes = {name: hashlib.new(name) for name in ALGORITHMS}
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            for h in hashes.values():
-                h.update(block)
-    return {name: h.hexdigest() for name, h in hashes.items()}
