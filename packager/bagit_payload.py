@@ -1,0 +1,143 @@
+"""BagIt validator: the files actually on disk, and hashing them.
+
+Part of the receiving side (see :mod:`packager.bagit_check`). The walk never
+follows a symbolic link out of the bag and never opens anything but regular
+files (a FIFO in the payload would otherwise hang the validator).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import issues
+from .model import Issue
+
+CHUNK = 1024 * 1024
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Walk:
+    """What is on disk: ``files`` may be opened; ``refused`` exist but must not be (already reported)."""
+
+    files: dict[str, int] = field(default_factory=dict)  # bag-relative posix path -> size
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
+    """Files under ``bag/top``: "data" for the payload, "" for the tag files (all outside data/).
+
+    Links leaving the bag and special files are reported and refused.
+    """
+    root = bag / top if top else bag
+    bag_real = bag.resolve()
+    walk = Walk()
+    for dirpath, dirnames, filenames in os.walk(root):
+        if not top and Path(dirpath) == root and "data" in dirnames:
+            dirnames.remove("data")
+        for d in list(dirnames):
+            full = Path(dirpath, d)
+            if full.is_symlink():
+                _link_problem(full, bag, bag_real, out, folder=True)
+        for fname in filenames:
+            full = Path(dirpath, fname)
+            rel = full.relative_to(bag).as_posix()
+            size, usable = _classify(full, rel, bag, bag_real, out)
+            (walk.files if usable else walk.refused)[rel] = size
+    return walk
+
+
+def _classify(full: Path, rel: str, bag: Path, bag_real: Path, out: list[Issue]) -> tuple[int, bool]:
+    """(size, may be opened) of one directory entry; problems are reported here."""
+    safe_link = not full.is_symlink() or _link_problem(full, bag, bag_real, out, folder=False)
+    try:
+        st = full.stat()
+    except OSError as exc:
+        out.append(issues.make("E501", path=rel, detail=f"{rel} cannot be read ({exc.strerror}); "
+                                                        "it may be a broken symbolic link"))
+        return 0, False
+    regular = stat.S_ISREG(st.st_mode)
+    if safe_link and not regular:
+        out.append(issues.make("E501", path=rel, detail=f"{rel} is not a regular file (device, FIFO or socket); "
+                                                        "remove it from the bag"))
+    if any("\udc80" <= c <= "\udcff" for c in rel):
+        out.append(issues.make("W507", path=rel, detail=f"the name {rel!r} is not valid UTF-8 on disk; "
+                                                        "manifests cannot name it portably, rename it"))
+    return (st.st_size if regular else 0), safe_link and regular
+
+
+def _link_problem(full: Path, bag: Path, bag_real: Path, out: list[Issue], *, folder: bool) -> bool:
+    """Report a symbolic link; True if it is a harmless link to a file inside the bag."""
+    rel = full.relative_to(bag).as_posix()
+    target = full.resolve()
+    if not target.is_relative_to(bag_real):
+        out.append(issues.make("E502", path=rel, detail=f"{rel} is a symbolic link to {target}, outside the bag; "
+                                                        "replace it with the file itself"))
+        return False
+    if folder:
+        out.append(issues.make("W507", path=rel, detail=f"{rel} is a symbolic link to a folder and is not followed; "
+                                                        "replace it with the folder itself"))
+        return False
+    return True
+
+
+def inside_bag(bag: Path, rel: str) -> bool:
+    """True if ``bag/rel`` really lies inside the bag once symbolic links are resolved.
+
+    A path test, not a string-prefix test: ``/x/bag-evil`` is not inside ``/x/bag``.
+    """
+    return (bag / rel).resolve().is_relative_to(bag.resolve())
+
+
+def hash_file(path: Path, algorithms: set[str], progress: Callable[[int], None] | None = None) -> dict[str, str]:
+    """All ``algorithms`` of one file from a single streaming read."""
+    hashers = {alg: hashlib.new(alg) for alg in algorithms}
+    with open(path, "rb") as fin:
+        while chunk := fin.read(CHUNK):
+            for h in hashers.values():
+                h.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return {alg: h.hexdigest() for alg, h in hashers.items()}
+
+
+class Expectation:
+    """One checksum a manifest claims for one file."""
+
+    __slots__ = ("algorithm", "bagit_algorithm", "digest", "manifest", "listed_as")
+
+    def __init__(self, algorithm: str, bagit_algorithm: str, digest: str, manifest: str, listed_as: str):
+        self.algorithm, self.bagit_algorithm, self.digest = algorithm, bagit_algorithm, digest
+        self.manifest, self.listed_as = manifest, listed_as
+
+
+def verify(bag: Path, jobs: dict[str, list[Expectation]], sizes: dict[str, int],
+           progress: Progress | None, out: list[Issue]) -> None:
+    """Hash every file once with all algorithms its manifests use; report each mismatch."""
+    total = sum(sizes.get(rel, 0) for rel in jobs)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    for rel in sorted(jobs):
+        expected = jobs[rel]
+        try:
+            actual = hash_file(bag / rel, {e.algorithm for e in expected}, tick)
+        except OSError as exc:
+            out.append(issues.make("E501", path=rel, detail=f"{rel} cannot be read: {exc.strerror or exc}"))
+            continue
+        for e in expected:
+            if actual[e.algorithm] != e.digest:
+                out.append(issues.make("E503", path=rel, algorithm=e.bagit_algorithm, file=rel,
+                                       actual=actual[e.algorithm], expected=f"{e.digest} ({e.manifest})"))
+    if progress and total == 0:
+        progress(0, 0)
