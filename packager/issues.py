@@ -90,11 +90,14 @@ _define("W307", WARNING, "existing IIM in {file} had no character set marker and
 _define("W308", WARNING, "ExifTool warning for {file}: {detail}")
 _define("E309", ERROR, "refusing path with a line break: {file!r}")
 _define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {detail}")
+_define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.0) cannot carry "
+        "(control characters, U+FFFE/U+FFFF) written as U+FFFD in every copy")
 
 # --- 4xx writing the bag ----------------------------------------------------
 _define("E401", ERROR, "bag {path} already exists; remove it or choose another --out")
 _define("E402", ERROR, "could not write {path}: {detail}")
 _define("I403", INFO, "{detail}")
+_define("W404", WARNING, "{detail}")  # payload name legal but risky for other BagIt tools
 
 # --- 5xx BagIt validation ---------------------------------------------------
 _define("E501", ERROR, "{detail}")  # structure: bagit.txt, bag-info, data/
@@ -105,6 +108,8 @@ _define("E505", ERROR, "file {file} is in the payload but not listed in {manifes
 _define("E506", ERROR, "Payload-Oxum mismatch: bag-info says {expected}, payload is {actual}")
 _define("W507", WARNING, "{detail}")  # legal but risky
 _define("E508", ERROR, "{detail}")  # tag manifests
+_define("E509", ERROR, "incomplete bag: {file} is to be fetched from {url} (fetch.txt) but is not present; "
+        "fetch it into the bag, then validate again")
 
 # --- 6xx metadata validation ------------------------------------------------
 _define("E601", ERROR, "{file}: Dublin Core record is not valid against {schema}: {detail}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, sidecars
+from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, sidecars, text
 from .bagging import BagWriter
 from .embed import ExifTool
 from .errors import PackagerError
@@ -55,6 +55,7 @@ class BagRun:
     bag: Path | None
     validation: ValidationReport | None
     exiftool_version: str = ""
+    bag_issues: tuple[Issue, ...] = ()  # from writing the bag (e.g. W404 risky names)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +71,8 @@ def extract(collection_path: Path) -> Extraction:
         if item.image is None or item.caption is None:
             continue  # reported by scan (E104/E105), naming both sides
         record, record_issues = analyse.analyse(item, cfg.info)
+        record, cleaned = text.clean_record(record)
+        record_issues = list(record_issues) + cleaned
         tags, clip_issues = crosswalk.to_tags(record, iim=Path(item.file).suffix.lower() in IIM_SUFFIXES)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
                                   issues=tuple(record_issues) + tuple(clip_issues), tags=tags,
@@ -126,12 +129,13 @@ def _build(extraction: Extraction, out_dir: Path, progress: Progress | None) -> 
                     raise _Abandon()
                 _write_sidecars(extraction, done, writer, et.version)
                 bag = writer.finish(_bag_info(cfg, et.version, len(done)))
+                written = tuple(writer.issues)
         except _Abandon:
             return BagRun(extraction=extraction, items=tuple(done), bag=None, validation=None,
                           exiftool_version=et.version)
         validation = validate(bag, exiftool=et, progress=progress)
     return BagRun(extraction=extraction, items=tuple(done), bag=bag, validation=validation,
-                  exiftool_version=et.version)
+                  exiftool_version=et.version, bag_issues=written)
 
 
 def _embed_all(extraction: Extraction, writer: BagWriter, et: ExifTool,

@@ -39,7 +39,7 @@ def extraction_document(ex: Extraction) -> dict[str, Any]:
 
 
 def bag_document(run: BagRun) -> dict[str, Any]:
-    found = run.extraction.issues + tuple(i for item in run.items for i in item.issues)
+    found = run.extraction.issues + run.bag_issues + tuple(i for item in run.items for i in item.issues)
     return {
         "command": "bag",
         "ok": run.ok,
@@ -47,7 +47,7 @@ def bag_document(run: BagRun) -> dict[str, Any]:
         "software": software(run.exiftool_version),
         "collection": collection_dict(run.extraction.config),
         "items": [item.to_dict() for item in run.items],
-        "issues": [i.to_dict() for i in run.extraction.issues],
+        "issues": [i.to_dict() for i in run.extraction.issues + run.bag_issues],
         "validation": run.validation.to_dict() if run.validation else None,
         "summary": {"items": len(run.items), **_counts(found)},
     }
@@ -99,7 +99,7 @@ def extraction_text(ex: Extraction) -> str:
 
 
 def bag_text(run: BagRun) -> str:
-    lines = [issue_line(i) for i in run.extraction.issues]
+    lines = [issue_line(i) for i in run.extraction.issues + run.bag_issues]
     for item in run.items:
         lines += [f"{item.file}: {issue_line(i)}" for i in item.issues if i.severity != "info"]
     if run.bag is None:

@@ -33,6 +33,7 @@ from functools import lru_cache
 from lxml import etree
 
 from . import SCHEMAS
+from .text import NOT_XML
 
 RECORD_NS = "urn:packager:dc-record:1"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -44,8 +45,6 @@ _XSD_FILES = {"dc": XSD_DIR / "dc-elements.xsd", "dcterms": XSD_DIR / "dcterms.x
 
 Pairs = list[tuple[str, str]]
 
-# XML 1.0 "Char" production, inverted: what a document cannot contain at all.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAME = re.compile(r"^(dc|dcterms)\.([A-Za-z]+)$")
 
 
@@ -80,7 +79,7 @@ def check_name(name: str) -> tuple[str, str]:
 
 def unencodable_chars(text: str) -> list[tuple[int, str]]:
     """(0-based index, character) of everything XML 1.0 cannot carry in ``text``."""
-    return [(m.start(), m.group()) for m in _NOT_XML_CHAR.finditer(text)]
+    return [(m.start(), m.group()) for m in NOT_XML.finditer(text)]
 
 
 def _check_value(name: str, index: int, value: str) -> None:

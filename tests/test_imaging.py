@@ -1,0 +1,116 @@
+"""packager.imaging: pixel digests are blind to metadata and see every pixel."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from packager.embed import ExifTool
+from packager.errors import PackagerError
+from packager.imaging import image_format, pixel_digest
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "images"
+
+
+def noise(size: tuple[int, int] = (64, 48), seed: int = 3, mode: str = "RGB") -> Image.Image:
+    rnd = random.Random(seed)
+    image = Image.new("RGB", size)
+    image.putdata([(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)) for _ in range(size[0] * size[1])])
+    return image.convert(mode)
+
+
+def camera_jpeg(path: Path) -> Path:
+    exif = Image.Exif()
+    exif.update({0x010F: "TestCam", 0x0110: "Model X", 0x0112: 6, 0x011A: 300})
+    noise((120, 80)).save(path, quality=88, exif=exif)
+    return path
+
+
+@pytest.fixture(scope="module")
+def et():
+    with ExifTool() as tool:
+        yield tool
+
+
+def test_embedding_metadata_keeps_the_digest(et: ExifTool, tmp_path: Path) -> None:
+    original = camera_jpeg(tmp_path / "original.jpg")
+    copy = tmp_path / "copy.jpg"
+    shutil.copyfile(original, copy)
+    tags = {"XMP-dc:Description": "监控 " * 300, "IPTC:Caption-Abstract": "监控", "IPTC:Keywords": ["a", "b"],
+            "IFD0:ImageDescription": "监控", "XMP-iptcExt:LocationShown": [{"City": "Beijing"}]}
+    assert not [i for i in et.write(copy, tags) if i.severity == "error"]
+    assert copy.read_bytes() != original.read_bytes()
+    assert pixel_digest(copy) == pixel_digest(original)
+    assert len(pixel_digest(copy)) == 64
+
+
+@pytest.mark.parametrize("name", ["exiv2_smiley1.jpg", "exiftool_ExifTool.jpg", "IPTC-PhotometadataRef-Std2023.2.jpg",
+                                  "exiftool_RIFF.webp", "exiftool_PNG.png"])
+def test_embedding_into_conformance_images_keeps_the_digest(et: ExifTool, tmp_path: Path, name: str) -> None:
+    copy = tmp_path / name
+    shutil.copyfile(CONFORMANCE / name, copy)
+    before = pixel_digest(copy)
+    et.write(copy, {"XMP-dc:Description": "new", "IPTC:Caption-Abstract": "new", "IFD0:ImageDescription": "new"})
+    assert pixel_digest(copy) == before == pixel_digest(CONFORMANCE / name)
+
+
+def test_one_changed_pixel_changes_the_digest(tmp_path: Path) -> None:
+    image = noise()
+    image.save(tmp_path / "a.png")
+    red, green, blue = image.getpixel((10, 20))
+    image.putpixel((10, 20), (red, green, blue ^ 1))
+    image.save(tmp_path / "b.png")
+    assert pixel_digest(tmp_path / "a.png") != pixel_digest(tmp_path / "b.png")
+
+
+def test_png_text_chunks_do_not_change_the_digest(tmp_path: Path) -> None:
+    image = noise()
+    image.save(tmp_path / "plain.png")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", "some caption")
+    image.save(tmp_path / "text.png", pnginfo=info, compress_level=1)
+    assert pixel_digest(tmp_path / "plain.png") == pixel_digest(tmp_path / "text.png")
+
+
+def test_mode_size_and_palette_are_part_of_the_digest(tmp_path: Path) -> None:
+    Image.frombytes("L", (4, 2), bytes(range(8))).save(tmp_path / "wide.png")
+    Image.frombytes("L", (2, 4), bytes(range(8))).save(tmp_path / "tall.png")
+    assert pixel_digest(tmp_path / "wide.png") != pixel_digest(tmp_path / "tall.png")
+    indexed = Image.frombytes("P", (4, 2), bytes([0, 1] * 4))
+    indexed.putpalette([0, 0, 0, 255, 255, 255])
+    indexed.save(tmp_path / "black-white.png")
+    indexed.putpalette([0, 0, 0, 255, 0, 0])
+    indexed.save(tmp_path / "black-red.png")
+    assert pixel_digest(tmp_path / "black-white.png") != pixel_digest(tmp_path / "black-red.png")
+
+
+def test_every_frame_counts(tmp_path: Path) -> None:
+    frames = [noise((16, 16), seed=s, mode="P") for s in (1, 2)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:])
+    frames[1].putpixel((0, 0), (frames[1].getpixel((0, 0)) + 1) % 256)
+    frames[0].save(tmp_path / "b.gif", save_all=True, append_images=frames[1:])
+    assert pixel_digest(tmp_path / "a.gif") != pixel_digest(tmp_path / "b.gif")
+
+
+@pytest.mark.parametrize("content", [b"not an image at all", b"\xff\xd8\xff\xe0 truncated jpeg"])
+def test_undecodable_files_raise_e306(tmp_path: Path, content: bytes) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(content)
+    with pytest.raises(PackagerError) as caught:
+        pixel_digest(broken)
+    assert caught.value.issues[0].code == "E306"
+    assert str(broken) in caught.value.message
+
+
+def test_image_format(tmp_path: Path) -> None:
+    assert image_format(camera_jpeg(tmp_path / "x.jpg")) == "JPEG"
+    assert image_format(CONFORMANCE / "exiftool_RIFF.webp") == "WEBP"
+    assert image_format(CONFORMANCE / "exiftool_PNG.png") == "PNG"
+    assert image_format(CONFORMANCE / "exiv2_avif_exif_xmp.avif") == "AVIF"
+    with pytest.raises(PackagerError) as caught:
+        image_format(CONFORMANCE / "exiv2_Stonehenge.heic")  # no HEIF plugin for Pillow
+    assert caught.value.issues[0].code == "E306"
