@@ -1,0 +1,85 @@
+"""Caption -> Record: the structured description of one item.
+
+The work is split into :mod:`packager.analysis` (sentences, vocabularies,
+places, entities, title, overrides); this module only puts the parts
+together, copies the collection-level facts and turns notes into issues.
+
+:func:`analyse` is pure: the same item and collection always give the same
+record and issues, and the only I/O is loading the vocabularies in
+``schemas/`` once per process.
+"""
+
+from __future__ import annotations
+
+from . import issues
+from .analysis import entities, overrides, places, text, title, vocab
+from .analysis.places import Place
+from .analysis.vocab import Mention, Term
+from .model import CollectionInfo, Issue, Item, Record
+
+
+def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
+    """Analyse one item's caption into a Record; issues carry the caption's file and line.
+
+    An item without a caption (``caption=None``, already reported by the
+    scan) gives a record with the collection facts and empty caption fields.
+    """
+    caption = item.caption or ""
+    spans = text.sentence_spans(caption)
+    first_end = spans[0][1] if spans else len(caption)
+    headline = caption[:first_end].strip()
+    truncated = text.is_truncated(caption)
+    mentions = vocab.longest(vocab.proper_matcher().find(caption))
+    found_places, notes = places.resolve(caption, mentions, first_end)
+    agents = entities.collect(mentions, first_end)
+    locations = tuple(p.location for p in found_places)
+    record = Record(
+        identifier=item.identifier,
+        file=item.file,
+        description=caption,
+        headline=headline,
+        title=title.devise(headline, _title_mentions(mentions, found_places, first_end),
+                           locations[0] if locations else None, cut_off=truncated and first_end >= len(caption)),
+        truncated=truncated,
+        digital_source_type=entities.source_type(headline, info.digital_source_type),
+        keywords=entities.find_keywords(caption, agents.products),
+        locations=locations,
+        organisations=agents.organisations,
+        persons_shown=agents.persons_shown,
+        persons_mentioned=agents.persons_mentioned,
+        events=agents.events,
+        caption_source=item.source,
+        caption_line=item.line,
+        **_collection_facts(info),
+    )
+    record, refused = overrides.apply(record, item)
+    return record, _issues(item, record, truncated and record.truncated, notes) + refused
+
+
+def _collection_facts(info: CollectionInfo) -> dict[str, object]:
+    return {"creator": info.creator, "rights": info.rights, "publisher": info.publisher, "credit": info.credit,
+            "source": info.source, "language": info.language, "date": info.date, "collection": info.title}
+
+
+def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int) -> list[Mention]:
+    """Mentions in the first sentence, plus towns known only from a "(Province)" qualifier."""
+    inside = [m for m in mentions if m.end <= first_end]
+    taken = {m.start for m in inside}
+    for place in found:
+        if place.term is None and place.start not in taken:
+            term = Term("city", place.location.city, place.location.city)
+            inside.append(Mention(place.start, place.end, place.location.city, term))
+    return sorted(inside, key=lambda m: m.start)
+
+
+def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, str]]) -> list[Issue]:
+    """W201 only when the analysis saw the cut and no override denied it; I202 after location overrides."""
+    where = {"path": item.source, "line": item.line}
+    found: list[Issue] = []
+    if cut_off and item.caption:
+        found.append(issues.make("W201", field="description", tail=text.tail(item.caption), **where))
+    for code, detail in notes:
+        found.append(issues.make(code, field="locations", detail=detail, **where))
+    if item.caption and not record.locations:
+        found.append(issues.make("I202", field="locations", **where))
+    return found

@@ -1,0 +1,91 @@
+"""Sentences, headline and truncation: the parts of analysis that need no vocabulary.
+
+Gallery captions follow the news convention: the first sentence says what the
+picture shows, later sentences give background. That is why the first
+sentence becomes the headline and is the only part searched for what is
+*shown* (places, organisations, persons); later sentences only *mention*.
+"""
+
+from __future__ import annotations
+
+import re
+
+TERMINALS = ".!?…"
+FULL_WIDTH_TERMINALS = "。！？"  # CJK sentence ends: no space follows them
+CLOSERS = "\"'”’»)]}」』）"
+OPENERS = "\"'“‘«([{「『（"
+# Abbreviations whose final period does not end a sentence.
+ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "no", "nos", "vs", "jr", "sr", "gen", "col", "lt", "sgt",
+    "capt", "gov", "sen", "rep", "inc", "ltd", "co", "corp", "approx", "fig", "dept", "ca", "cf", "vol", "pp",
+})
+_CANDIDATE = re.compile(rf"[{re.escape(TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s+(\S))"
+                        rf"|[{FULL_WIDTH_TERMINALS}]+[{re.escape(CLOSERS)}]*(?=\s*(\S))")
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # A.I., I.D., e.g., U.S.
+_INITIAL = re.compile(r"^[A-Z]\.$")  # J. in "J. Smith"
+_COMPLETE_END = re.compile(rf"[.!?{FULL_WIDTH_TERMINALS}][{re.escape(CLOSERS)}]*$")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; ``end`` includes the terminal mark and closers."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        if _ends_sentence(text, match):
+            spans.append((start, match.end()))
+            start = match.end()
+            while start < len(text) and text[start].isspace():
+                start += 1
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    if match.group(0)[0] in FULL_WIDTH_TERMINALS:
+        return True
+    nxt = match.group(1)
+    if not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in OPENERS):
+        return False
+    if not match.group(0).startswith(".") or match.group(0).startswith(".."):
+        return True
+    word = text[:match.start() + 1].rsplit(None, 1)[-1].lstrip(OPENERS)
+    if _DOTTED.match(word) or _INITIAL.match(word):
+        return False
+    return word[:-1].lower() not in ABBREVIATIONS
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def headline(text: str) -> str:
+    """The first sentence; a caption of one (possibly cut-off) sentence is its own headline."""
+    spans = sentence_spans(text)
+    return text[spans[0][0]:spans[0][1]] if spans else text.strip()
+
+
+def is_truncated(text: str) -> bool:
+    """True when the caption stops mid-sentence.
+
+    Complete means a final ``.``, ``!`` or ``?`` (or their full-width CJK
+    forms), optionally followed by
+    closing quotes or brackets. A trailing ellipsis counts as cut off: web
+    pages add one when they shorten text, and captions seldom end in one.
+    """
+    stripped = text.rstrip()
+    if not stripped:
+        return False
+    if stripped.rstrip(CLOSERS).endswith(("...", "…")):
+        return True
+    return _COMPLETE_END.search(stripped) is None
+
+
+def tail(text: str, size: int = 30) -> str:
+    """The last few words, for messages about where a caption stops."""
+    stripped = text.rstrip()
+    if len(stripped) <= size:
+        return stripped
+    cut = stripped[-size:]
+    space = cut.find(" ")
+    return "…" + (cut[space + 1:] if 0 <= space < size - 5 else cut)

@@ -1,0 +1,264 @@
+"""The JSON vocabularies in ``schemas/`` and how their terms are found in a caption.
+
+Three files, each loaded once (cached) and checked on load, so that a broken
+vocabulary stops the run with a ConfigError naming the file and entry rather
+than silently recognising nothing:
+
+* ``gazetteer.json``     countries, provinces, cities, sublocations
+* ``organisations.json`` organisations, products, persons, events
+* ``keywords.json``      controlled keywords and digital source type rules
+
+Two matching modes. *Proper* names (places, organisations...) match
+case-insensitively but must be capitalised in the caption where the variant
+is ("Beijing", not "beijing"), and acronyms ("CPC") match exactly. *Common*
+keyword variants match case-insensitively when written in lower case, exactly
+otherwise ("CCTV", "A.I.", "ID"), and allow a plural ending.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import SCHEMAS
+from ..errors import ConfigError
+
+PROPER = "proper"
+COMMON = "common"
+PLACE_KINDS = ("country", "province", "city", "sublocation")
+ENTITY_KINDS = ("organisation", "product", "person", "event")
+IIM_KEYWORD_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry: what kind it is, its canonical name, its JSON data."""
+
+    kind: str
+    key: str  # unique within its kind: the gazetteer id or the canonical name
+    name: str
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A term found in a text: ``text[start:end]`` is the variant as written."""
+
+    start: int
+    end: int
+    text: str
+    term: Term
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    term: Term
+    capital: bool  # the matched text must start with a capital letter
+
+
+class Matcher:
+    """Finds every variant of every term in a text (overlaps included)."""
+
+    def __init__(self, variants: list[tuple[Term, str]], mode: str):
+        self._patterns = [_compile(variant, term, mode) for term, variant in variants]
+
+    def find(self, text: str) -> list[Mention]:
+        found = []
+        for pattern in self._patterns:
+            for match in pattern.regex.finditer(text):
+                if pattern.capital and not match.group(0)[0].isupper():
+                    continue
+                found.append(Mention(match.start(), match.end(), match.group(0), pattern.term))
+        return sorted(set(found), key=lambda m: (m.start, -m.end, m.term.kind, m.term.key))
+
+
+def _compile(variant: str, term: Term, mode: str) -> _Pattern:
+    body = r"\s+".join(re.escape(word) for word in variant.split())
+    letters = [c for c in variant if c.isalpha()]
+    if mode == COMMON:
+        exact = any(c.isupper() for c in letters)
+        plural = r"(?:s|es)?" if variant[-1].isalpha() else ""
+        capital = False
+    else:
+        exact = len(letters) > 1 and all(c.isupper() for c in letters)
+        plural = ""
+        capital = not exact and variant[0].isupper()
+    flags = 0 if exact else re.IGNORECASE
+    return _Pattern(re.compile(rf"(?<!\w){body}{plural}(?!\w)", flags), term, capital)
+
+
+def longest(mentions: list[Mention]) -> list[Mention]:
+    """Keep the longest of overlapping mentions, earliest first.
+
+    Mentions with exactly the same span are all kept: they are the same words
+    naming several terms (two towns called Rongcheng) and are resolved later.
+    """
+    chosen: list[Mention] = []
+    for mention in sorted(mentions, key=lambda m: (m.start, -(m.end - m.start))):
+        last = chosen[-1] if chosen else None
+        if last and (mention.start, mention.end) == (last.start, last.end):
+            chosen.append(mention)
+        elif not any(m.start < mention.end and mention.start < m.end for m in chosen):
+            chosen.append(mention)
+    return chosen
+
+
+# --- loading ----------------------------------------------------------------
+
+def _load(name: str) -> dict[str, Any]:
+    path = Path(SCHEMAS) / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"vocabulary {path} cannot be read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"vocabulary {path}: the top level must be an object")
+    return data
+
+
+def _entries(data: dict[str, Any], section: str, source: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    entries = data.get(section, [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"vocabulary {source}: {section} must be a list")
+    for n, entry in enumerate(entries, start=1):
+        missing = [key for key in required if not entry.get(key)] if isinstance(entry, dict) else required
+        variants = entry.get("variants", []) if isinstance(entry, dict) else None
+        if missing or not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
+            raise ConfigError(f"vocabulary {source}: {section} entry {n} needs {', '.join(required)} "
+                              "and a list of non-empty variants")
+    return entries
+
+
+def _variants(term: Term, entry: dict[str, Any]) -> list[tuple[Term, str]]:
+    names = [term.name] + [v for v in entry.get("variants", []) if v != term.name]
+    return [(term, variant) for variant in names]
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    countries: dict[str, Term]
+    provinces: dict[str, Term]
+    cities: dict[str, Term]
+    sublocations: dict[str, Term]
+    not_places: frozenset[str]
+
+    def province_of(self, term: Term) -> Term | None:
+        if term.kind == "province":
+            return term
+        if term.kind == "sublocation":
+            return self.province_of(self.cities[term.data["city"]])
+        return self.provinces.get(term.data.get("province", "")) if term.kind == "city" else None
+
+    def country_of(self, term: Term) -> Term | None:
+        if term.kind == "country":
+            return term
+        province = self.province_of(term)
+        return self.countries.get(province.data["country"]) if province else None
+
+    def terms(self) -> list[Term]:
+        return [*self.countries.values(), *self.provinces.values(), *self.cities.values(),
+                *self.sublocations.values()]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    data = _load("gazetteer.json")
+    src = "gazetteer.json"
+    levels = {}
+    for section, kind, parent in (("countries", "country", None), ("provinces", "province", "country"),
+                                  ("cities", "city", "province"), ("sublocations", "sublocation", "city")):
+        required = ("id", "name") + ((parent,) if parent else ())
+        levels[kind] = {e["id"]: Term(kind, e["id"], e["name"], e) for e in _entries(data, section, src, required)}
+    gaz = Gazetteer(levels["country"], levels["province"], levels["city"], levels["sublocation"],
+                    frozenset(data.get("not_places", [])))
+    _check_gazetteer(gaz)
+    return gaz
+
+
+def _check_gazetteer(gaz: Gazetteer) -> None:
+    parents = (("province", gaz.provinces, "country", gaz.countries),
+               ("city", gaz.cities, "province", gaz.provinces),
+               ("sublocation", gaz.sublocations, "city", gaz.cities))
+    for kind, terms, parent_key, parents_by_id in parents:
+        for term in terms.values():
+            if term.data[parent_key] not in parents_by_id:
+                raise ConfigError(f"vocabulary gazetteer.json: {kind} {term.key} names unknown "
+                                  f"{parent_key} {term.data[parent_key]!r}")
+    for country in gaz.countries.values():
+        if not re.fullmatch(r"[A-Z]{3}", country.data.get("alpha3", "")):
+            raise ConfigError(f"vocabulary gazetteer.json: country {country.key} needs alpha3 (ISO 3166-1)")
+    clash = gaz.not_places & {v for t in gaz.terms() for v in t.data.get("variants", [])}
+    if clash:
+        raise ConfigError(f"vocabulary gazetteer.json: {', '.join(sorted(clash))} is both a place and a not-place")
+
+
+@dataclass(frozen=True)
+class Entities:
+    organisations: dict[str, Term]
+    products: dict[str, Term]
+    persons: dict[str, Term]
+    events: dict[str, Term]
+
+    def terms(self) -> list[Term]:
+        return [*self.organisations.values(), *self.products.values(), *self.persons.values(),
+                *self.events.values()]
+
+
+@lru_cache(maxsize=1)
+def entities() -> Entities:
+    data = _load("organisations.json")
+    src = "organisations.json"
+    kinds = {}
+    for section, kind in (("organisations", "organisation"), ("products", "product"), ("persons", "person"),
+                          ("events", "event")):
+        kinds[kind] = {e["name"]: Term(kind, e["name"], e["name"], e) for e in _entries(data, section, src, ("name",))}
+    ents = Entities(kinds["organisation"], kinds["product"], kinds["person"], kinds["event"])
+    for term in [*ents.products.values(), *ents.events.values()]:
+        named = [term.data["maker"]] if term.kind == "product" else term.data.get("organisations", [])
+        unknown = [name for name in named if name not in ents.organisations]
+        if unknown:
+            raise ConfigError(f"vocabulary {src}: {term.kind} {term.name!r} names unknown organisation {unknown[0]!r}")
+    return ents
+
+
+@lru_cache(maxsize=1)
+def proper_matcher() -> Matcher:
+    """One matcher over places and entities, so that the longest name wins across both."""
+    terms = gazetteer().terms() + entities().terms()
+    return Matcher([pair for term in terms for pair in _variants(term, term.data)], PROPER)
+
+
+@dataclass(frozen=True)
+class Keywords:
+    concepts: dict[str, Term]  # label -> term, in file order
+    matcher: Matcher
+    namespace: str
+    codes: frozenset[str]
+    lead_phrases: dict[str, tuple[str, ...]]  # code -> phrases opening a caption
+
+
+@lru_cache(maxsize=1)
+def keywords() -> Keywords:
+    data = _load("keywords.json")
+    src = "keywords.json"
+    concepts = {e["label"]: Term("keyword", e["label"], e["label"], e)
+                for e in _entries(data, "concepts", src, ("label",))}
+    for term in concepts.values():
+        if len(term.name.encode("utf-8")) > IIM_KEYWORD_BYTES:
+            raise ConfigError(f"vocabulary {src}: keyword {term.name!r} is longer than {IIM_KEYWORD_BYTES} bytes")
+        unknown = [label for label in term.data.get("implies", []) if label not in concepts]
+        if unknown:
+            raise ConfigError(f"vocabulary {src}: {term.name!r} implies unknown concept {unknown[0]!r}")
+    dst = data.get("digital_source_types", {})
+    codes = frozenset(dst.get("codes", []))
+    leads = {code: tuple(p.lower() for p in phrases) for code, phrases in dst.get("lead_phrases", {}).items()}
+    if not dst.get("namespace") or not set(leads) <= codes:
+        raise ConfigError(f"vocabulary {src}: digital_source_types needs a namespace, codes and lead_phrases "
+                          "for known codes")
+    matcher = Matcher([pair for t in concepts.values() for pair in _variants(t, t.data)], COMMON)
+    return Keywords(concepts, matcher, dst["namespace"], codes, leads)
