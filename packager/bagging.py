@@ -215,8 +215,8 @@ class BagWriter:
 
     def _refuse_existing(self) -> None:
         if os.path.lexists(self.final):
-            raise BagError(f"bag {self.final} already exists",
-                           [issues.make("E401", path=str(self.final))])
+            issue = issues.make("E401", path=str(self.final))
+            raise BagError(issue.message, [issue])
 
     def _new_target(self, relpath: str) -> Path:
         target = self.path_for(relpath)

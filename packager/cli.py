@@ -59,7 +59,8 @@ def _run(command: str, as_json: bool, body: Callable[[], int]) -> None:
         if as_json:
             click.echo(report.to_json(report.error_document(command, exc.message, exc.exit_code, exc.issues)))
         else:
-            click.echo(f"packager {command}: {exc.message}", err=True)
+            codes = "/".join(dict.fromkeys(i.code for i in exc.issues))
+            click.echo(f"packager {command}: {codes + ' ' if codes else ''}{exc.message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo(f"packager {command}: interrupted; no finished bag was left behind", err=True)

@@ -94,7 +94,7 @@ _define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.
         "(control characters, U+FFFE/U+FFFF) written as U+FFFD in every copy")
 
 # --- 4xx writing the bag ----------------------------------------------------
-_define("E401", ERROR, "bag {path} already exists; remove it or choose another --out")
+_define("E401", ERROR, "bag {path} already exists; use --replace, remove it, or choose another --out")
 _define("E402", ERROR, "could not write {path}: {detail}")
 _define("I403", INFO, "{detail}")
 _define("W404", WARNING, "{detail}")  # payload name legal but risky for other BagIt tools

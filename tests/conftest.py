@@ -1,0 +1,72 @@
+"""Shared fixtures: the sample collection packaged once per test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COLLECTION = ROOT / "collection"
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> CliResult:
+    """Run ``python -m packager`` as a user would, in a subprocess."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "packager", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=env, timeout=600)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def tree_digest(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime under a folder (to prove nothing changed)."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class PackagedSample:
+    collection: Path
+    before: dict[str, tuple[bytes, int]]
+    out: Path
+    result: CliResult
+
+
+@pytest.fixture(scope="session")
+def packaged_sample(tmp_path_factory: pytest.TempPathFactory) -> PackagedSample:
+    """The sample collection copied to a temp folder and packaged once with the CLI."""
+    base = tmp_path_factory.mktemp("sample")
+    collection = base / "collection"
+    shutil.copytree(COLLECTION, collection)
+    before = tree_digest(collection)
+    out = base / "bags"
+    result = run_cli("bag", collection, "--out", out, "--json")
+    return PackagedSample(collection=collection, before=before, out=out, result=result)
+
+
+@pytest.fixture
+def sample_bag(packaged_sample: PackagedSample, tmp_path: Path) -> Path:
+    """A private copy of the packaged sample bag, free to tamper with."""
+    assert packaged_sample.result.code == 0, packaged_sample.result.stderr
+    (bag,) = [p for p in packaged_sample.out.iterdir()]
+    copy = tmp_path / bag.name
+    shutil.copytree(bag, copy)
+    return copy
