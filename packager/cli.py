@@ -113,18 +113,22 @@ def extract(collection: Path, as_json: bool) -> None:
               help="Folder in which the bag <identifier>/ is written.")
 @click.option("--replace", is_flag=True,
               help="Replace an existing bag of the same name, once the new one is complete.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Items embedded at once, each with its own ExifTool (default: CPU count, at most 4).")
 @json_option
 @click.pass_context
-def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, as_json: bool) -> None:
+def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, workers: int | None,
+        as_json: bool) -> None:
     """Package COLLECTION into a BagIt bag under --out, then validate it.
 
     The bag is staged as <identifier>.partial/ and renamed when complete.
     Exit 0 when the bag was written and is valid, 1 otherwise.
     """
-    from .pipeline import build_bag
+    from .pipeline import DEFAULT_WORKERS, build_bag
 
     def body() -> int:
-        run = build_bag(collection, out_dir, replace_existing=replace, progress=ctx.obj["progress"])
+        run = build_bag(collection, out_dir, replace_existing=replace, workers=workers or DEFAULT_WORKERS,
+                        progress=ctx.obj["progress"])
         _emit(as_json, report.bag_document(run), report.bag_text(run))
         return EXIT_OK if run.ok else EXIT_FAILED
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
+import queue
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +34,7 @@ ALGORITHMS = ("sha256", "sha512")
 # Formats whose files carry IPTC-IIM in a standard place; others get XMP + EXIF.
 IIM_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".psd"}
 OBJECTS = "objects"
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -85,14 +90,15 @@ class _Abandon(Exception):
 
 
 def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = False,
-              progress: Progress | None = None) -> BagRun:
+              workers: int = DEFAULT_WORKERS, progress: Progress | None = None) -> BagRun:
     """Package a collection into ``out_dir/<identifier>/`` and validate the result.
 
     Nothing is written when reading or analysing the collection found errors;
     when an item fails while embedding, the staged bag is discarded and the
     run reports why, item by item. With ``replace_existing`` an existing bag
     of the same name is set aside and removed only once the new one is
-    complete (restored otherwise).
+    complete (restored otherwise). ``workers`` items are embedded at once,
+    each worker with its own ExifTool process.
     """
     extraction = extract(collection_path)
     if extraction.errors:
@@ -100,13 +106,13 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / extraction.config.info.identifier
     if not (replace_existing and final.exists()):
-        return _build(extraction, out_dir, progress)
+        return _build(extraction, out_dir, workers, progress)
     aside = out_dir / f".{final.name}.previous"
     if aside.exists():
         shutil.rmtree(aside)
     final.rename(aside)
     try:
-        run = _build(extraction, out_dir, progress)
+        run = _build(extraction, out_dir, workers, progress)
     except BaseException:
         if not final.exists():
             aside.rename(final)
@@ -118,13 +124,16 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     return run
 
 
-def _build(extraction: Extraction, out_dir: Path, progress: Progress | None) -> BagRun:
+def _build(extraction: Extraction, out_dir: Path, workers: int, progress: Progress | None) -> BagRun:
     cfg = extraction.config
-    with ExifTool() as et:
+    with ExitStack() as stack:
+        # One long-lived ExifTool per worker: starting ExifTool costs far more than a write.
+        pool = [stack.enter_context(ExifTool()) for _ in range(max(1, min(workers, len(extraction.items))))]
+        et = pool[0]
         done: list[ItemResult] = []
         try:
             with BagWriter(out_dir, cfg.info.identifier, ALGORITHMS) as writer:
-                done = _embed_all(extraction, writer, et, progress)
+                done = _embed_all(extraction, writer, pool, progress)
                 if any(r.failed for r in done):
                     raise _Abandon()
                 _write_sidecars(extraction, done, writer, et.version)
@@ -138,22 +147,45 @@ def _build(extraction: Extraction, out_dir: Path, progress: Progress | None) -> 
                   exiftool_version=et.version, bag_issues=written)
 
 
-def _embed_all(extraction: Extraction, writer: BagWriter, et: ExifTool,
+def _embed_all(extraction: Extraction, writer: BagWriter, pool: list[ExifTool],
                progress: Progress | None) -> list[ItemResult]:
-    results = []
-    total = len(extraction.items)
-    for n, item in enumerate(extraction.items, start=1):
-        results.append(_embed_item(item, extraction.config.images, writer, et))
-        if progress:
-            progress("embed", n, total)
+    """Embed every item, one worker thread per ExifTool; results in collection order.
+
+    The bag writer is only touched from this thread (staging paths before,
+    recording hashes after), so it needs no locking.
+    """
+    idle: queue.SimpleQueue[ExifTool] = queue.SimpleQueue()
+    for et in pool:
+        idle.put(et)
+    images = extraction.config.images
+
+    def work(item: ItemResult, staged: Path) -> ItemResult:
+        et = idle.get()
+        try:
+            return _embed_item(item, images / item.file, staged, et)
+        finally:
+            idle.put(et)
+
+    executor = ThreadPoolExecutor(max_workers=len(pool), thread_name_prefix="embed")
+    try:
+        futures = [executor.submit(work, item, writer.path_for(f"{OBJECTS}/{item.file}"))
+                   for item in extraction.items]
+        results = []
+        for n, future in enumerate(futures, start=1):
+            result = future.result()
+            if not result.failed:
+                writer.record(f"{OBJECTS}/{result.file}")
+            results.append(result)
+            if progress:
+                progress("embed", n, len(futures))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
     return results
 
 
-def _embed_item(item: ItemResult, images: Path, writer: BagWriter, et: ExifTool) -> ItemResult:
+def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) -> ItemResult:
     """Copy one original into the bag, embed its tags, prove the pixels and values."""
-    rel = f"{OBJECTS}/{item.file}"
-    staged = writer.path_for(rel)
-    digests = copy_with_digests(images / item.file, staged, ALGORITHMS)
+    digests = copy_with_digests(original, staged, ALGORITHMS)
     found = list(item.issues)
     try:
         before = pixel_digest(staged)
@@ -164,9 +196,7 @@ def _embed_item(item: ItemResult, images: Path, writer: BagWriter, et: ExifTool)
                 found.append(issues.make("E304", path=item.file, file=item.file))
     except PackagerError as exc:
         found.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
-    if not any(i.severity == ERROR for i in found):
-        writer.record(rel)
-    return replace(item, issues=tuple(found), payload=f"data/{rel}", original_digests=digests)
+    return replace(item, issues=tuple(found), payload=f"data/{OBJECTS}/{item.file}", original_digests=digests)
 
 
 def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:

@@ -120,7 +120,7 @@ def test_interrupted_run_leaves_no_bag(tmp_path: Path, monkeypatch: pytest.Monke
     out = tmp_path / "bags"
     with pytest.raises(KeyboardInterrupt):
         pipeline.build_bag(COLLECTION, out)
-    assert calls["n"] == 5
+    assert 5 <= calls["n"] < 25  # queued items were cancelled, not embedded
     assert list(out.iterdir()) == []  # neither a bag nor a .partial
 
 
