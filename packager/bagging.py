@@ -35,34 +35,18 @@ from typing import BinaryIO
 from . import issues
 from .bagging_format import check_relpath, encode_manifest_path, format_bag_info, human_size, refuse as _refuse
 from .errors import BagError
+from .hashing import CHUNK, Digests
 from .model import Issue
 
 __all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_relpath", "encode_manifest_path", "format_bag_info"]
 
 LOG = logging.getLogger(__name__)
 
-CHUNK = 1024 * 1024
 #: Algorithms a bag may be written with: hashlib's guaranteed fixed-size ones,
 #: under the names bagit-python also uses for ``manifest-<name>.txt``.
 SUPPORTED = tuple(sorted(a for a in hashlib.algorithms_guaranteed if not a.startswith("shake")))
 WEAK = ("md5", "sha1")
 _RESERVED_AUTO = ("Bagging-Date", "Payload-Oxum", "Bag-Size")
-
-
-class _Digests:
-    """All algorithms updated from one read of the data."""
-
-    def __init__(self, algorithms: tuple[str, ...]):
-        self._h = {alg: hashlib.new(alg) for alg in algorithms}
-        self.size = 0
-
-    def update(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        for h in self._h.values():
-            h.update(chunk)
-
-    def hexdigests(self) -> dict[str, str]:
-        return {alg: h.hexdigest() for alg, h in self._h.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +116,7 @@ class BagWriter:
     def add_file(self, relpath: str, src: Path) -> Path:
         """Copy ``src`` into the payload, hashing it in the same read. ``src`` is only read."""
         target = self._new_target(relpath)
-        digests = _Digests(self.algorithms)
+        digests = Digests(self.algorithms)
         try:
             with open(src, "rb") as fin, open(target, "xb") as fout:
                 while chunk := fin.read(CHUNK):
@@ -159,7 +143,7 @@ class BagWriter:
         if not target.is_file() or target.is_symlink():
             raise _refuse(f"cannot record {relpath!r}: {target} is not a regular file", f"data/{relpath}",
                           "not a regular file")
-        digests = _Digests(self.algorithms)
+        digests = Digests(self.algorithms)
         try:
             with open(target, "rb") as fin:
                 while chunk := fin.read(CHUNK):
@@ -225,7 +209,7 @@ class BagWriter:
                           f"data/{relpath}", "added twice")
         return target
 
-    def _store(self, relpath: str, target: Path, digests: _Digests) -> None:
+    def _store(self, relpath: str, target: Path, digests: Digests) -> None:
         stat = target.stat()
         if stat.st_size != digests.size:
             raise BagError(f"data/{relpath} changed while it was being hashed")
@@ -315,9 +299,9 @@ def _fsync_tree(root: Path) -> None:
         _fsync_dir(Path(dirpath))
 
 
-def _write_new(target: Path, data: bytes, algorithms: tuple[str, ...]) -> _Digests:
+def _write_new(target: Path, data: bytes, algorithms: tuple[str, ...]) -> Digests:
     """Create ``target`` (never overwrite), sync it, and return the digests of ``data``."""
-    digests = _Digests(algorithms)
+    digests = Digests(algorithms)
     digests.update(data)
     try:
         with open(target, "xb") as fout:

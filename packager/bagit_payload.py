@@ -7,7 +7,6 @@ files (a FIFO in the payload would otherwise hang the validator).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -15,9 +14,9 @@ from pathlib import Path
 from typing import Callable
 
 from . import issues
+from .hashing import file_digests
 from .model import Issue
 
-CHUNK = 1024 * 1024
 Progress = Callable[[int, int], None]
 
 
@@ -96,14 +95,7 @@ def inside_bag(bag: Path, rel: str) -> bool:
 
 def hash_file(path: Path, algorithms: set[str], progress: Callable[[int], None] | None = None) -> dict[str, str]:
     """All ``algorithms`` of one file from a single streaming read."""
-    hashers = {alg: hashlib.new(alg) for alg in algorithms}
-    with open(path, "rb") as fin:
-        while chunk := fin.read(CHUNK):
-            for h in hashers.values():
-                h.update(chunk)
-            if progress:
-                progress(len(chunk))
-    return {alg: h.hexdigest() for alg, h in hashers.items()}
+    return file_digests(path, algorithms, progress)
 
 
 class Expectation:

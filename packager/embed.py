@@ -24,7 +24,6 @@ Why it looks like this (DESIGN.md §4-5):
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -34,40 +33,19 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import exiftool as _pyexiftool
 
 from . import issues
 from .errors import EnvironmentProblem, ExifToolError, PackagerError
 from .model import Issue
-from .text import NOT_XML, storable_text
+from .tagvalues import (BOOKKEEPING, compare, file_type, group, parse,
+                        prepare, protect)
+
 
 MIN_VERSION = (12, 15)
 ENV_VAR = "PACKAGER_EXIFTOOL"
-#: ExifTool FileType values whose files carry IPTC-IIM by standard.
-IIM_FORMATS = frozenset({"JPEG", "TIFF", "PSD", "DNG"})
-#: Written by :meth:`ExifTool.write` itself; ignored by :func:`compare`.
-BOOKKEEPING = frozenset({"IPTC:CodedCharacterSet", "Photoshop:IPTCDigest",
-                         "IPTC:EnvelopeRecordVersion", "IPTC:ApplicationRecordVersion"})
-#: IIM dataset limits in bytes (IIM 4.2); ExifTool cuts longer values mid-character.
-IIM_LIMITS = {"ObjectName": 64, "Headline": 256, "Caption-Abstract": 2000, "Keywords": 64, "By-line": 32,
-              "By-lineTitle": 32, "City": 32, "Sub-location": 32, "Province-State": 32,
-              "Country-PrimaryLocationName": 64, "Country-PrimaryLocationCode": 3, "CopyrightNotice": 128,
-              "Credit": 32, "Source": 32, "Writer-Editor": 32, "SpecialInstructions": 256, "Contact": 128,
-              "OriginalTransmissionReference": 32, "SupplementalCategories": 32, "Category": 3}
-#: Tags that hold lists; ExifTool's JSON shows a one-item list as a bare value.
-LIST_TAGS = frozenset({"XMP-dc:Subject", "XMP-dc:Creator", "XMP-dc:Contributor", "XMP-dc:Publisher",
-                       "XMP-dc:Language", "XMP-dc:Type", "XMP-dc:Relation", "IPTC:Keywords", "IPTC:By-line",
-                       "IPTC:By-lineTitle", "IPTC:SupplementalCategories", "IPTC:Writer-Editor",
-                       "IPTC:Contact", "XMP-iptcExt:LocationShown", "XMP-iptcExt:LocationCreated",
-                       "XMP-iptcExt:OrganisationInImageName", "XMP-iptcExt:OrganisationInImageCode",
-                       "XMP-iptcExt:PersonInImage", "XMP-iptcCore:Scene", "XMP-iptcCore:SubjectCode"})
-_LIST_FIELDS = frozenset({"LocationId"})  # list members inside structures
-
-_TAG = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*:[A-Za-z][A-Za-z0-9-]*\Z")
-_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
-_MARK = "\x1f"
 _READ = ("-j", "-a", "-G1", "-struct", "-api", 'Filter=$_="\\x{1F}$_"')
 _PROBE = ("-j", "-G1", "-FileType", "-IPTC:all")  # what write() needs to know first
 _COMMON = ("-charset", "iptc=Latin")  # how IIM without a UTF-8 marker is decoded
@@ -112,155 +90,6 @@ def checked_path(path: Path | str) -> Path:
         issue = issues.make("E309", path=text, file=text)
         raise PackagerError(issue.message, [issue])
     return Path(os.path.abspath(text))
-
-
-def _storable(value: Any) -> tuple[Any, int]:
-    """(value as stored, number of replaced characters); empty parts dropped."""
-    if value is None:
-        return "", 0
-    if isinstance(value, bool):
-        raise TypeError(f"tag values must be text, lists or structures, not {value!r}")
-    if isinstance(value, (int, float)):
-        value = str(value)
-    if isinstance(value, str):
-        return storable_text(value), len(NOT_XML.findall(value))
-    if isinstance(value, Mapping):
-        struct, count = {}, 0
-        for key, member in value.items():
-            if not _FIELD.match(key):
-                _bad_name(key)
-            struct[key], replaced = _storable(member)
-            count += replaced
-        return {k: v for k, v in struct.items() if not _empty(v)}, count
-    if isinstance(value, (list, tuple)):
-        items = [_storable(v) for v in value]
-        return [v for v, _ in items if not _empty(v)], sum(n for _, n in items)
-    raise TypeError(f"unsupported tag value {value!r}")
-
-
-def _bad_name(name: str) -> None:
-    raise ValueError(f"not an ExifTool tag or structure field name: {name!r}")
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _group(tag: str) -> str:
-    return tag.split(":", 1)[0].upper()
-
-
-def _clip_iim(tag: str, value: Any, file: str, found: list[Issue]) -> Any:
-    """Cut IIM values to their byte limit at a character boundary (W301)."""
-    limit = IIM_LIMITS.get(tag.split(":", 1)[1])
-    if limit is None or isinstance(value, Mapping):
-        return value
-    if isinstance(value, list):
-        return [_clip_iim(tag, v, file, found) for v in value]
-    data = value.encode("utf-8")
-    if len(data) <= limit:
-        return value
-    found.append(issues.make("W301", path=file, field=tag, tag=tag, length=len(data), limit=limit, master="XMP"))
-    return data[:limit].decode("utf-8", "ignore")
-
-
-def prepare(tags: Mapping[str, object], file_type: str, file: str) -> tuple[dict[str, Any], list[Issue]]:
-    """The exact tag set :meth:`ExifTool.write` sends for ``tags``, and its warnings.
-
-    Empty values are skipped (nothing is written, existing values stay);
-    bookkeeping tags are set here; IPTC tags are dropped for formats outside
-    :data:`IIM_FORMATS` (W305), clipped to their limits (W301) otherwise.
-    """
-    out: dict[str, Any] = {}
-    found: list[Issue] = []
-    dropped = False
-    for tag, raw in tags.items():
-        if not _TAG.match(tag):
-            _bad_name(tag)
-        value, replaced = _storable(raw)
-        if tag in BOOKKEEPING or _empty(value):
-            continue
-        if replaced:
-            found.append(issues.make("W311", path=file, field=tag, tag=tag, file=file, count=replaced))
-        if _group(tag) == "IPTC":
-            if file_type not in IIM_FORMATS:
-                dropped = True
-                continue
-            value = _clip_iim(tag, value, file, found)
-        out[tag] = value
-    if dropped:
-        found.append(issues.make("W305", path=file, format=file_type or "this"))
-    if any(_group(tag) == "IPTC" for tag in out):
-        out.update({"IPTC:CodedCharacterSet": "UTF8", "Photoshop:IPTCDigest": "new"})
-    return out, found
-
-
-def _map_text(value: Any, change: Callable[[str], str]) -> Any:
-    """``value`` with ``change`` applied to every string in it (lists and structures too)."""
-    if isinstance(value, str):
-        return change(value)
-    if isinstance(value, Mapping):
-        return {k: _map_text(v, change) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_map_text(v, change) for v in value]
-    return value
-
-
-def _escape(text: str) -> str:
-    """Protect a value from ``-json=``'s ``base64:`` decoding by encoding it ourselves."""
-    if text.startswith("base64:"):
-        return "base64:" + base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return text
-
-
-def _unmark(text: str) -> str:
-    """Undo the read filter's U+001F prefix; values it did not touch stay as they are."""
-    return text[1:] if text.startswith(_MARK) else text
-
-
-def _listed(record: dict[str, Any]) -> dict[str, Any]:
-    """Give list tags (and list members of structures) their list shape back."""
-    for tag in LIST_TAGS & record.keys():
-        if not isinstance(record[tag], list):
-            record[tag] = [record[tag]]
-        for item in record[tag]:
-            for name in _LIST_FIELDS & (item.keys() if isinstance(item, dict) else set()):
-                if not isinstance(item[name], list):
-                    item[name] = [item[name]]
-    return record
-
-
-def _parse(stdout: str) -> list[dict[str, Any]]:
-    if not stdout.strip():
-        return []
-    data = json.loads(stdout, parse_int=str, parse_float=str)
-    return [_listed(_map_text(record, _unmark)) for record in data]
-
-
-def _canonical(value: Any) -> Any:
-    """Comparable form: scalar == one-item list, struct keys unordered, numbers as text."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _canonical(v)) for k, v in value.items() if not _empty(v)))
-    items = value if isinstance(value, list) else [value]
-    return tuple(_canonical(v) if isinstance(v, (dict, list)) else str(v) for v in items if not _empty(v))
-
-
-def compare(expected: Mapping[str, object], actual: Mapping[str, Any], file: str) -> list[Issue]:
-    """One E303 per tag whose value in ``actual`` (from :meth:`ExifTool.read`) differs
-    from what :meth:`ExifTool.write` stores for ``expected``.
-
-    Bookkeeping values given in ``expected`` are ignored; instead, when IIM
-    is expected, the file must say UTF-8 and hold a current IPTCDigest.
-    """
-    meant, _ = prepare(expected, _file_type(actual) or "JPEG", file)
-    checks = [(tag, value, actual.get(tag)) for tag, value in meant.items() if tag not in BOOKKEEPING]
-    if "IPTC:CodedCharacterSet" in meant:
-        checks.append(("IPTC:CodedCharacterSet", "UTF8", actual.get("IPTC:CodedCharacterSet")))
-        if "File:CurrentIPTCDigest" in actual:
-            checks.append(("Photoshop:IPTCDigest", actual["File:CurrentIPTCDigest"],
-                           actual.get("Photoshop:IPTCDigest")))
-    return [issues.make("E303", path=file, field=tag, file=file, tag=tag, expected=want, actual=got)
-            for tag, want, got in checks if _canonical(want) != _canonical(got)]
 
 
 def _messages(stderr: str, kind: str) -> dict[str, list[str]]:
@@ -413,7 +242,7 @@ class ExifTool:
         for start in range(0, len(targets), _BATCH):
             batch = targets[start:start + _BATCH]
             status, out, err = self._call(*options, *(os.fsencode(t) for t in batch))
-            by_name = {str(r.pop("SourceFile", "")): r for r in _parse(out)}
+            by_name = {str(r.pop("SourceFile", "")): r for r in parse(out)}
             errors = _messages(err, "Error")
             results += [by_name.get(str(t)) or {"ExifTool:Error": "; ".join(errors.get(str(t), []))
                                                  or f"not read (exit status {status})"} for t in batch]
@@ -442,8 +271,8 @@ class ExifTool:
             found_in = self._records([target], _PROBE)[0]
             if "ExifTool:Error" in found_in:
                 return [issues.make("E302", path=file, file=file, detail=str(found_in["ExifTool:Error"]))]
-            payload, found = prepare(tags, _file_type(found_in), file)
-            if any(_group(tag) == "IPTC" for tag in payload) and _legacy_iim(found_in):
+            payload, found = prepare(tags, file_type(found_in), file)
+            if any(group(tag) == "IPTC" for tag in payload) and _legacy_iim(found_in):
                 found.append(issues.make("W307", path=file, file=file))
                 found += _outcome(*self._call(*_TRANSCODE, os.fsencode(target)), file)
             if payload and not any(i.code == "E302" for i in found):
@@ -457,7 +286,7 @@ class ExifTool:
         fd, name = tempfile.mkstemp(suffix=".json", dir=self._tmp.name)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump([{"SourceFile": "*", **_map_text(payload, _escape)}], handle, ensure_ascii=False)
+                json.dump([{"SourceFile": "*", **protect(payload)}], handle, ensure_ascii=False)
             return _outcome(*self._call("-overwrite_original", f"-json={name}", os.fsencode(target)), str(target))
         finally:
             os.unlink(name)
@@ -469,13 +298,7 @@ class ExifTool:
         return compare(expected, self.read(target) if actual is None else actual, str(target))
 
 
-def _file_type(record: Mapping[str, Any]) -> str:
-    """ExifTool's FileType without qualifiers ("Extended WEBP" -> "WEBP")."""
-    words = str(record.get("File:FileType", "")).split()
-    return words[-1] if words else ""
-
-
 def _legacy_iim(probe: Mapping[str, Any]) -> bool:
     """True when the file holds IIM datasets but no UTF-8 marker."""
-    has_iim = any(_group(tag).startswith("IPTC") and tag not in BOOKKEEPING for tag in probe)
+    has_iim = any(group(tag).startswith("IPTC") and tag not in BOOKKEEPING for tag in probe)
     return has_iim and probe.get("IPTC:CodedCharacterSet") != "UTF8"

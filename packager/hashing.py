@@ -1,40 +1,51 @@
-"""Streaming digests: every file is read once for all the algorithms wanted."""
+"""Streaming digests: every file is read once for all the algorithms wanted.
+
+The one place the packager hashes data: the bag writer, the pipeline (for
+the originals' chain-of-custody checksums) and the validator all use it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import Callable, Iterable
 
 CHUNK = 1 << 20
 
 
-def _hashers(algorithms: Iterable[str]) -> dict[str, "hashlib._Hash"]:
-    return {name: hashlib.new(name) for name in algorithms}
+class Digests:
+    """Several algorithms fed from one pass over the data."""
 
+    def __init__(self, algorithms: Iterable[str]):
+        self._h = {alg: hashlib.new(alg) for alg in algorithms}
+        self.size = 0
 
-def _pump(source: BinaryIO, hashers: dict, sink: BinaryIO | None = None) -> int:
-    size = 0
-    while chunk := source.read(CHUNK):
-        size += len(chunk)
-        for h in hashers.values():
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        for h in self._h.values():
             h.update(chunk)
-        if sink is not None:
-            sink.write(chunk)
-    return size
+
+    def hexdigests(self) -> dict[str, str]:
+        return {alg: h.hexdigest() for alg, h in self._h.items()}
 
 
-def file_digests(path: Path, algorithms: Iterable[str]) -> dict[str, str]:
-    """Hex digests of one file, one read for all algorithms."""
-    hashers = _hashers(algorithms)
+def file_digests(path: Path, algorithms: Iterable[str],
+                 progress: Callable[[int], None] | None = None) -> dict[str, str]:
+    """Hex digests of one file, one read for all algorithms; ``progress`` gets byte counts."""
+    digests = Digests(algorithms)
     with open(path, "rb") as fh:
-        _pump(fh, hashers)
-    return {name: h.hexdigest() for name, h in hashers.items()}
+        while chunk := fh.read(CHUNK):
+            digests.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return digests.hexdigests()
 
 
 def copy_with_digests(src: Path, dst: Path, algorithms: Iterable[str]) -> dict[str, str]:
     """Copy ``src`` to ``dst`` (which must not exist) while hashing; ``src`` is only read."""
-    hashers = _hashers(algorithms)
+    digests = Digests(algorithms)
     with open(src, "rb") as fin, open(dst, "xb") as fout:
-        _pump(fin, hashers, fout)
-    return {name: h.hexdigest() for name, h in hashers.items()}
+        while chunk := fin.read(CHUNK):
+            digests.update(chunk)
+            fout.write(chunk)
+    return digests.hexdigests()

@@ -148,7 +148,7 @@ def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags
                             detail=f"embedded metadata could not be read: {exc}")]
     found: list[Issue] = []
     checked = crosswalk.embedded_dc_elements()
-    for name, tags in zip(names, all_tags):
+    for name, tags in zip(names, all_tags, strict=True):
         expected = sorted(p for p in rows[name] if p[0] in checked)
         actual = sorted(crosswalk.tags_to_dc(tags))
         found.extend(_compare_elements(name, expected, actual))

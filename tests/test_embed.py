@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 from PIL import Image
 
-from packager import embed
+from packager import embed, text
 from packager.embed import ExifTool
 from packager.errors import EnvironmentProblem, PackagerError
 
@@ -140,7 +139,7 @@ def test_control_characters_become_replacement_character_in_every_copy(et: ExifT
     read = et.read(jpeg)
     for tag in TEXT_TAGS:
         assert read[tag] == "bell\ufffd nul\ufffd esc\ufffd"
-    assert embed.storable_text("a\x01\tb\ufffe") == "a\ufffd\tb\ufffd"
+    assert text.storable_text("a\x01\tb\ufffe") == "a\ufffd\tb\ufffd"
     assert et.verify(jpeg, tags, read) == []
 
 
