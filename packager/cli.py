@@ -30,13 +30,20 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self._last: dict[str, int] = {}
 
+    @staticmethod
+    def _amount(stage: str, done: int, total: int) -> str:
+        if stage == "verify":  # counted in bytes hashed
+            return f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
+        return f"{done}/{total} items"
+
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total <= 0:
             return
+        amount = self._amount(stage, done, total)
         if self.tty:
             width = 30
             filled = int(width * done / total)
-            sys.stderr.write(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            sys.stderr.write(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {amount}   ")
             if done == total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
@@ -44,7 +51,7 @@ class _Progress:
         step = max(1, total // 4)
         if done == total or done - self._last.get(stage, 0) >= step:
             self._last[stage] = done
-            print(f"{stage}: {done}/{total}", file=sys.stderr)
+            print(f"{stage}: {amount}", file=sys.stderr)
 
 
 def _emit(as_json: bool, document: dict[str, Any], text: str) -> None:
