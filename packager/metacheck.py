@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import crosswalk, issues, sidecars
+from .errors import PackagerError
+from .imaging import pixel_digest
 from .model import Issue
 
 METADATA_DIR = Path("data/metadata")
@@ -32,12 +34,16 @@ def applies(bag: Path) -> bool:
 
 
 def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
-    """Every metadata problem in the bag; ``read_tags`` reads embedded tags (ExifTool)."""
+    """Every metadata problem in the bag.
+
+    ``read_tags`` reads embedded tags (ExifTool); without it only the
+    sidecars are compared with each other (no image is decoded or read).
+    """
     found: list[Issue] = []
     rows = _read_csv(bag, found)
     found.extend(_check_dc_records(bag, rows))
     found.extend(_check_originals(bag))
-    found.extend(_check_records_json(bag))
+    found.extend(_check_records_json(bag, rows, pixels=read_tags is not None))
     if read_tags is not None and rows:
         found.extend(_check_embedded(bag, rows, read_tags))
     return found
@@ -126,16 +132,46 @@ def _check_originals(bag: Path) -> list[Issue]:
     return [issues.make("E605", path=str(ORIGINALS_PATH), detail=f"{ORIGINALS_PATH}: {p}") for p in problems]
 
 
-def _check_records_json(bag: Path) -> list[Issue]:
+def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixels: bool) -> list[Issue]:
+    """records.json (our full records) must agree with metadata.csv and, when
+    ``pixels``, each image must still decode to its original's pixel digest."""
     path = bag / RECORDS_PATH
+    where = str(RECORDS_PATH)
     if not path.is_file():
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        return [issues.make("E602", path=str(RECORDS_PATH), detail=f"{RECORDS_PATH} is not valid JSON: {exc}")]
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        return [issues.make("E602", path=str(RECORDS_PATH), detail=f"{RECORDS_PATH} has no 'items' list")]
+        return [issues.make("E602", path=where, detail=f"{RECORDS_PATH} is not valid JSON: {exc}")]
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return [issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no 'items' list of records")]
+    found: list[Issue] = []
+    for item in items:
+        payload = str(item.get("payload", ""))
+        if payload not in rows:
+            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} describes {payload or '?'}, "
+                                                              "which has no row in metadata.csv"))
+            continue
+        pairs = sorted((str(p.get("element")), str(p.get("value"))) for p in item.get("dublin_core", [])
+                       if isinstance(p, dict))
+        if pairs != sorted(rows[payload]):
+            diff = _first_difference(pairs, sorted(rows[payload]))
+            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} and metadata.csv disagree "
+                                                              f"about {payload}: {diff}"))
+        expected = item.get("pixel_sha256")
+        if pixels and expected:
+            found.extend(_check_pixels(bag, payload, str(expected)))
+    return found
+
+
+def _check_pixels(bag: Path, payload: str, expected: str) -> list[Issue]:
+    try:
+        actual = pixel_digest(bag / payload)
+    except PackagerError as exc:
+        return [issues.make("E606", path=payload, file=payload, detail=f"cannot decode the image: {exc.message}")]
+    if actual != expected:
+        return [issues.make("E607", path=payload, file=payload, actual=actual[:16], expected=expected[:16])]
     return []
 
 

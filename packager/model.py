@@ -168,6 +168,7 @@ class ItemResult:
     dublin_core: tuple[tuple[str, str], ...] = ()  # the sidecar record's pairs
     payload: str | None = None  # path inside the bag, once written
     original_digests: Mapping[str, str] = field(default_factory=dict)  # of the untouched original
+    pixel_digest: str = ""  # of the decoded pixels, equal before and after embedding
 
     @property
     def failed(self) -> bool:
@@ -180,4 +181,6 @@ class ItemResult:
         out["dublin_core"] = [{"element": k, "value": v} for k, v in self.dublin_core]
         if self.payload:
             out["payload"] = self.payload
+        if self.pixel_digest:
+            out["pixel_sha256"] = self.pixel_digest
         return out

@@ -187,6 +187,7 @@ def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) ->
     """Copy one original into the bag, embed its tags, prove the pixels and values."""
     digests = copy_with_digests(original, staged, ALGORITHMS)
     found = list(item.issues)
+    before = ""
     try:
         before = pixel_digest(staged)
         found += et.write(staged, dict(item.tags))
@@ -196,7 +197,8 @@ def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) ->
                 found.append(issues.make("E304", path=item.file, file=item.file))
     except PackagerError as exc:
         found.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
-    return replace(item, issues=tuple(found), payload=f"data/{OBJECTS}/{item.file}", original_digests=digests)
+    return replace(item, issues=tuple(found), payload=f"data/{OBJECTS}/{item.file}", original_digests=digests,
+                   pixel_digest=before)
 
 
 def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:

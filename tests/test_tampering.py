@@ -107,3 +107,31 @@ def test_invalid_dc_record_is_reported(sample_bag: Path) -> None:
     code, found = problems(sample_bag)
     assert code == 1
     assert any(p["code"] == "E601" for p in found)
+
+
+def test_changed_pixels_with_metadata_kept_and_manifests_recomputed(sample_bag: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    target = sample_bag / IMAGE
+    saved = tmp_path / "saved.jpg"
+    saved.write_bytes(target.read_bytes())
+    with Image.open(saved) as im:
+        edited = im.copy()
+    edited.putpixel((10, 10), (255, 0, 0))
+    edited.save(target, quality=95)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-tagsFromFile", str(saved), "-all:all",
+                    str(target)], check=True)  # the forgery carries the original's metadata
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert [p["path"] for p in found if p["code"] == "E607"] == [IMAGE]
+    assert not codes(found) & {"E603", "E604"}  # the metadata alone would not have told
+
+
+def test_edited_records_json_with_recomputed_manifests(sample_bag: Path) -> None:
+    records = sample_bag / "data" / "metadata" / "records.json"
+    records.write_text(records.read_text(encoding="utf-8").replace("Houhai Lake", "Beihai Lake"), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert any(p["code"] == "E602" and "records.json" in p["message"] for p in found)
