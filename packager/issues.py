@@ -118,6 +118,10 @@ _define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar rec
 _define("E604", ERROR, "{file}: IIM {tag} is {actual!r} but should be the XMP value clipped to {limit} bytes: {expected!r}")
 _define("E605", ERROR, "{detail}")  # originals checksum file
 _define("E606", ERROR, "{file}: {detail}")  # cannot read embedded metadata
+# Twins of E603/E604/E606 for bags another tool wrote: their images need not
+# embed what their metadata.csv says, so a disagreement is only a warning.
+for _code in ("E603", "E604", "E606"):
+    _define("W" + _code[1:], WARNING, _REGISTRY[_code].template + " (bag not written by packager)")
 _define("E607", ERROR, "{file}: the image no longer decodes to its original's pixels (pixel digest "
         "{actual}… but records.json says {expected}…); the image data was changed after packaging")
 _define("W608", WARNING, "{detail}")

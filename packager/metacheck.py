@@ -10,13 +10,14 @@ packager is trusted. This module never imports the bag writer.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 from . import crosswalk, issues, sidecars
 from .errors import PackagerError
 from .imaging import pixel_digest
-from .model import Issue
+from .model import WARNING, Issue
 
 METADATA_DIR = Path("data/metadata")
 CSV_PATH = METADATA_DIR / "metadata.csv"
@@ -41,12 +42,33 @@ def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
     """
     found: list[Issue] = []
     rows = _read_csv(bag, found)
-    found.extend(_check_dc_records(bag, rows))
-    found.extend(_check_originals(bag))
+    ours = is_ours(bag)
+    if ours or (bag / DC_DIR).is_dir():
+        found.extend(_check_dc_records(bag, rows))
+    if ours or (bag / ORIGINALS_PATH).is_file():
+        found.extend(_check_originals(bag))
     found.extend(_check_records_json(bag, rows, pixels=read_tags is not None))
     if read_tags is not None and rows:
-        found.extend(_check_embedded(bag, rows, read_tags))
+        embedded = _check_embedded(bag, rows, read_tags)
+        # Another depositor's images need not embed what its metadata.csv says:
+        # there a disagreement is worth a warning, in our bags it is an error.
+        found.extend(embedded if ours else [_as_warning(i) for i in embedded])
     return found
+
+
+def _as_warning(issue: Issue) -> Issue:
+    """The warning twin (W603, W604, W606) of an embedded-metadata error."""
+    return replace(issue, code="W" + issue.code[1:], severity=WARNING,
+                   message=issue.message + " (bag not written by packager)")
+
+
+def is_ours(bag: Path) -> bool:
+    """True for a bag this packager wrote (its bag-info names the packager as agent)."""
+    try:
+        info = (bag / "bag-info.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.startswith("Bag-Software-Agent: packager ") for line in info.splitlines())
 
 
 def _read_csv(bag: Path, found: list[Issue]) -> dict[str, list[tuple[str, str]]]:

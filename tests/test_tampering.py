@@ -135,3 +135,25 @@ def test_edited_records_json_with_recomputed_manifests(sample_bag: Path) -> None
     code, found = problems(sample_bag)
     assert code == 1
     assert any(p["code"] == "E602" and "records.json" in p["message"] for p in found)
+
+
+def test_foreign_bag_with_metadata_csv_is_held_to_its_own_layout(sample_bag: Path) -> None:
+    """A bag from another depositor (not written by packager) carrying only metadata.csv."""
+    import shutil
+
+    shutil.rmtree(sample_bag / "data" / "metadata" / "dc")
+    (sample_bag / "data" / "metadata" / "originals.txt").unlink()
+    (sample_bag / "data" / "metadata" / "records.json").unlink()
+    info = (sample_bag / "bag-info.txt").read_text(encoding="utf-8")
+    info = info.replace("Bag-Software-Agent: packager", "Bag-Software-Agent: another-tool")
+    (sample_bag / "bag-info.txt").write_text(info, encoding="utf-8")
+    target = sample_bag / IMAGE
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=Theirs.", str(target)],
+                   check=True)
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 0  # nothing required of our own layout
+    assert not codes(found)
+    warned = [p for p in found if p["code"] == "W603"]
+    assert {p["path"] for p in warned} == {IMAGE} and warned[0]["severity"] == "warning"
+    assert "Theirs." in warned[0]["message"] and "not written by packager" in warned[0]["message"]
