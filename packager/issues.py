@@ -114,13 +114,17 @@ _define("E509", ERROR, "incomplete bag: {file} is to be fetched from {url} (fetc
 # --- 6xx metadata validation ------------------------------------------------
 _define("E601", ERROR, "{file}: Dublin Core record is not valid against {schema}: {detail}")
 _define("E602", ERROR, "metadata.csv: {detail}")
-_define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}")
-_define("E604", ERROR, "{file}: IIM {tag} is {actual!r} but should be the XMP value clipped to {limit} bytes: {expected!r}")
+_define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}; "
+        "the image or its record changed after packaging: ask the depositor to package it again")
+_define("E604", ERROR, "{file}: IIM {tag} is {actual!r} but should be the XMP value clipped to {limit} bytes: "
+        "{expected!r}; readers that prefer IIM would show a different value: package the image again")
 _define("E605", ERROR, "{detail}")  # originals checksum file
 _define("E606", ERROR, "{file}: {detail}")  # cannot read embedded metadata
-# Twins of E603/E604/E606 for bags another tool wrote: their images need not
+# Twins of E603/E604/E606/E609 for bags another tool wrote: their images need not
 # embed what their metadata.csv says, so a disagreement is only a warning.
-for _code in ("E603", "E604", "E606"):
+_define("E609", ERROR, "{file}: EXIF {tag} is {actual!r} but should equal the XMP value {expected!r}; "
+        "readers that prefer EXIF would show a different value: package the image again")
+for _code in ("E603", "E604", "E606", "E609"):
     _define("W" + _code[1:], WARNING, _REGISTRY[_code].template + " (bag not written by packager)")
 _define("E607", ERROR, "{file}: the image no longer decodes to its original's pixels (pixel digest "
         "{actual}… but records.json says {expected}…); the image data was changed after packaging")

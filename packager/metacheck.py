@@ -57,7 +57,7 @@ def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
 
 
 def _as_warning(issue: Issue) -> Issue:
-    """The warning twin (W603, W604, W606) of an embedded-metadata error."""
+    """The warning twin (W603, W604, W606, W609) of an embedded-metadata error."""
     return replace(issue, code="W" + issue.code[1:], severity=WARNING,
                    message=issue.message + " (bag not written by packager)")
 
@@ -251,6 +251,6 @@ def _compare_mirrors(name: str, tags: dict[str, Any]) -> list[Issue]:
                 continue
             got_text = str(tags.get(m.exif, "") or "")
             if want_text != got_text:
-                found.append(issues.make("E603", path=name, field=m.field, file=name, tag=m.exif,
+                found.append(issues.make("E609", path=name, field=m.field, file=name, tag=m.exif,
                                          actual=got_text, expected=want_text))
     return found

@@ -66,6 +66,8 @@ def issue_line(issue: Issue) -> str:
     where = issue.path or ""
     if issue.line is not None:
         where += f":{issue.line}"
+    if where and issue.message.startswith(where):
+        where = ""  # the message already begins with it
     where = f" {where}:" if where else ""
     return f"{issue.code} {issue.severity}{where} {issue.message}"
 
