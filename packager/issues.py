@@ -68,7 +68,8 @@ _define("E106", ERROR, "duplicate name {file}: {detail}")
 _define("E107", ERROR, "CSV {source}: {detail}")
 _define("E108", ERROR, "caption source not found: {source}")
 _define("E109", ERROR, "image folder not found: {folder}")
-_define("W110", WARNING, "caption on line {line} contains control characters; they are kept as written")
+_define("W110", WARNING, "caption on line {line} contains control characters or line separators; tabs, line "
+        "breaks and separators are kept, others become U+FFFD because XML cannot carry them (W311)")
 _define("W111", WARNING, "{detail}")
 
 # --- 2xx analysing captions -------------------------------------------------

@@ -103,7 +103,6 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     extraction = extract(collection_path)
     if extraction.errors:
         return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
-    out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / extraction.config.info.identifier
     if not (replace_existing and final.exists()):
         return _build(extraction, out_dir, workers, progress)
@@ -130,6 +129,7 @@ def _build(extraction: Extraction, out_dir: Path, workers: int, progress: Progre
         # One long-lived ExifTool per worker: starting ExifTool costs far more than a write.
         pool = [stack.enter_context(ExifTool()) for _ in range(max(1, min(workers, len(extraction.items))))]
         et = pool[0]
+        out_dir.mkdir(parents=True, exist_ok=True)  # only once ExifTool is known to work
         done: list[ItemResult] = []
         try:
             with BagWriter(out_dir, cfg.info.identifier, ALGORITHMS) as writer:
