@@ -160,14 +160,19 @@ class BagWriter:
         self._check_payload_complete()
         octets = sum(e.size for e in self._entries.values())
         info = _complete_bag_info(list(bag_info), octets, len(self._entries))
-        tag_digests: dict[str, dict[str, str]] = {}
-        self._write_tag("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", tag_digests)
+        # bagit.txt is what makes a folder a bag: written last, so that a staging
+        # folder left by a crash is not a bag even to a tool that ignores its name.
+        declaration = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+        declared = Digests(self.algorithms)
+        declared.update(declaration)
+        tag_digests: dict[str, dict[str, str]] = {"bagit.txt": declared.hexdigests()}
         for alg in self.algorithms:
             self._write_tag(f"manifest-{alg}.txt", self._manifest(alg), tag_digests)
         self._write_tag("bag-info.txt", format_bag_info(info, self.fold_width).encode("utf-8"), tag_digests)
         for alg in self.algorithms:
             lines = "".join(f"{tag_digests[name][alg]}  {name}\n" for name in sorted(tag_digests))
             self._write_tag(f"tagmanifest-{alg}.txt", lines.encode("utf-8"), None)
+        self._write_tag("bagit.txt", declaration, None)
         return self._publish()
 
     def _manifest(self, alg: str) -> bytes:
@@ -249,9 +254,10 @@ def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int) -> 
     """Add Bagging-Date, Payload-Oxum and Bag-Size unless given; check a given Oxum."""
     given = {label.lower(): value for label, value in info}
     oxum = f"{octets}.{count}"
-    if "payload-oxum" in given and given["payload-oxum"].strip() != oxum:
-        raise _refuse(f"Payload-Oxum {given['payload-oxum']!r} given for the bag, but the payload is {oxum}",
-                      "bag-info.txt", "wrong Payload-Oxum")
+    for label, value in info:  # every one: a repeated label keeps all its values
+        if label.lower() == "payload-oxum" and value.strip() != oxum:
+            raise _refuse(f"Payload-Oxum {value!r} given for the bag, but the payload is {oxum}",
+                          "bag-info.txt", "wrong Payload-Oxum")
     auto = {"Bagging-Date": _dt.date.today().isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
     return info + [(label, auto[label]) for label in _RESERVED_AUTO if label.lower() not in given]
 

@@ -48,7 +48,7 @@ def format_bag_info(bag_info: list[tuple[str, str]], fold_width: int | None = No
         _check_label(label)
         lines = _value_lines(value)
         if fold_width:
-            lines = _wrap(lines, fold_width - len(label) - 2, fold_width - 2)
+            lines = _wrap(lines, max(fold_width - len(label) - 2, 1), max(fold_width - 2, 1))
         out.append(f"{label}: {lines[0]}\n")
         out.extend(f"  {line}\n" for line in lines[1:])
     return "".join(out)
@@ -91,8 +91,9 @@ def check_relpath(relpath: str) -> str:
 
     Refused: anything that is not a plain relative posix path (absolute,
     ``..``, ``.``, empty parts, backslashes), line breaks (they would need
-    percent-encoding and break most tools), NUL, and trailing whitespace
-    (stripped by bagit-python when it reads a manifest line).
+    percent-encoding and break most tools), NUL, names that are not valid
+    Unicode (undecodable file-system bytes: a manifest is UTF-8), and trailing
+    whitespace (stripped by bagit-python when it reads a manifest line).
     """
     problem = _relpath_problem(relpath)
     if problem:
@@ -107,6 +108,8 @@ def _relpath_problem(relpath: object) -> str | None:
         return "line breaks and NUL are not allowed in payload names"
     if "\\" in relpath:
         return "backslashes are not allowed (use '/' between folders)"
+    if any("\ud800" <= c <= "\udfff" for c in relpath):
+        return "the name holds bytes that are not UTF-8 (as read from the file system); rename the file"
     if relpath.startswith("/") or re.match(r"[A-Za-z]:", relpath):
         return "the path must be relative to data/"
     if any(part in ("", ".", "..") for part in relpath.split("/")):

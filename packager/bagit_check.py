@@ -111,10 +111,20 @@ def check_bag(path: Path, *, fast: bool = False, completeness_only: bool = False
             jobs[rel].extend(expected)
         _name_warnings(bag)
     if not (fast or completeness_only):
+        _check_verifiable(bag)
         verify(root, jobs, {**bag.payload, **bag.tag_files}, progress, out)
     files, octets = _payload_totals(bag)
     return BagCheck(root, decl.version, info, tuple(m.bagit_algorithm for m in bag.payload_manifests),
                     files, octets, tuple(out))
+
+
+def _check_verifiable(bag: _Bag) -> None:
+    """A bag whose payload manifests all use unknown algorithms cannot be called valid."""
+    if bag.payload_manifests and not any(m.algorithm for m in bag.payload_manifests):
+        names = ", ".join(m.name for m in bag.payload_manifests)
+        bag.out.append(issues.make("E502", path=bag.payload_manifests[0].name,
+                                   detail=f"no payload manifest uses a supported checksum algorithm ({names}), so "
+                                          "no payload file can be verified; add a manifest-sha512.txt"))
 
 
 def _payload_totals(bag: _Bag) -> tuple[int, int]:
@@ -198,17 +208,22 @@ def _check_oxum(bag: _Bag, info_name: str | None, info: list[tuple[str, str]]) -
         bag.out.append(issues.make("E501", path=where, detail=f"{where} has conflicting Payload-Oxum values "
                                                               f"{values}; keep one"))
         return
-    m = re.fullmatch(r"(\d+)\.(\d+)", values[0].strip())
+    m = re.fullmatch(r"([0-9]+)\.([0-9]+)", values[0].strip())  # ASCII digits only
     if not m:
-        bag.out.append(issues.make("E501", path=where, detail=f"Payload-Oxum {values[0]!r} is not "
+        bag.out.append(issues.make("E501", path=where, detail=f"Payload-Oxum {_clip(values[0])!r} is not "
                                                               "OCTETS.FILECOUNT (e.g. 1024.3)"))
         return
     if _holes(bag):
         return  # an incomplete bag cannot match; E509 names the missing files
     count, octets = _payload_totals(bag)
-    actual = (octets, count)
-    if (int(m[1]), int(m[2])) != actual:
-        bag.out.append(issues.make("E506", path=where, expected=values[0].strip(), actual=f"{actual[0]}.{actual[1]}"))
+    actual = f"{octets}.{count}"
+    # compared as text: int() refuses numbers of more than 4,300 digits
+    if f"{m[1].lstrip('0') or '0'}.{m[2].lstrip('0') or '0'}" != actual:
+        bag.out.append(issues.make("E506", path=where, expected=_clip(values[0].strip()), actual=actual))
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _locate(bag: _Bag, path: str, nfc: dict[str, str]) -> str | None:

@@ -36,6 +36,10 @@ def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
     root = bag / top if top else bag
     bag_real = bag.resolve()
     walk = Walk()
+    if top and root.is_symlink():  # os.walk would follow it: the payload could live anywhere
+        out.append(issues.make("E501", path=top, detail=f"{top}/ is a symbolic link to {root.resolve()}, not a "
+                                                        f"folder; replace the link with the folder itself"))
+        return walk
     for dirpath, dirnames, filenames in os.walk(root):
         if not top and Path(dirpath) == root and "data" in dirnames:
             dirnames.remove("data")
@@ -71,7 +75,7 @@ def _classify(full: Path, rel: str, bag: Path, bag_real: Path, out: list[Issue])
 
 
 def _link_problem(full: Path, bag: Path, bag_real: Path, out: list[Issue], *, folder: bool) -> bool:
-    """Report a symbolic link; True if it is a harmless link to a file inside the bag."""
+    """Report a symbolic link; True if it links to a file inside the bag (usable, with a warning)."""
     rel = full.relative_to(bag).as_posix()
     target = full.resolve()
     if not target.is_relative_to(bag_real):
@@ -82,6 +86,9 @@ def _link_problem(full: Path, bag: Path, bag_real: Path, out: list[Issue], *, fo
         out.append(issues.make("W507", path=rel, detail=f"{rel} is a symbolic link to a folder and is not followed; "
                                                         "replace it with the folder itself"))
         return False
+    out.append(issues.make("W507", path=rel, detail=f"{rel} is a symbolic link to {target.relative_to(bag_real)} "
+                                                    "in the bag; copies, archives and Windows lose or break links, "
+                                                    "replace it with the file itself"))
     return True
 
 

@@ -122,9 +122,10 @@ def _field_spacing(fld: tuple[str, str, str, str], n: int, rules: tuple[int, int
 def _version(value: str | None, out: list[Issue]) -> tuple[str | None, tuple[int, int]]:
     if value is None:
         return None, (1, 0)
-    m = re.fullmatch(r"(\d+)\.(\d+)", value)
+    m = re.fullmatch(r"([0-9]{1,4})\.([0-9]{1,4})", value)  # ASCII digits; no int() of 5,000 digits
     if not m:
-        out.append(_e501(f"BagIt-Version {value!r} is not a version number of the form M.N (e.g. 1.0)", line=1))
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        out.append(_e501(f"BagIt-Version {shown!r} is not a version number of the form M.N (e.g. 1.0)", line=1))
         return value, (1, 0)
     rules = (int(m[1]), int(m[2]))
     if rules not in KNOWN_VERSIONS:

@@ -70,7 +70,8 @@ def _run(command: str, as_json: bool, body: Callable[[], int]) -> None:
             click.echo(f"packager {command}: {codes + ' ' if codes else ''}{exc.message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo(f"packager {command}: interrupted; no finished bag was left behind", err=True)
+        click.echo(f"packager {command}: interrupted; the originals are unchanged and an unfinished bag "
+                   "(.partial) is removed", err=True)
         sys.exit(130)
     sys.exit(code)
 

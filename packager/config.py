@@ -143,7 +143,7 @@ def _bag_info(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
     for label, value in table.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", label):
             raise _fail(f"[bag-info] label {label!r}: use letters, digits and '-' only", path)
-        if label in _BAG_INFO_RESERVED:
+        if label.lower() in {r.lower() for r in _BAG_INFO_RESERVED}:  # bag-info labels ignore case
             raise _fail(f"[bag-info] {label} is computed by the packager; remove it", path)
         values = value if isinstance(value, list) else [value]
         for v in values:

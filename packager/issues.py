@@ -103,10 +103,14 @@ _define("W404", WARNING, "{detail}")  # payload name legal but risky for other B
 # --- 5xx BagIt validation ---------------------------------------------------
 _define("E501", ERROR, "{detail}")  # structure: bagit.txt, bag-info, data/
 _define("E502", ERROR, "{detail}")  # manifests: syntax, paths, coverage
-_define("E503", ERROR, "checksum mismatch: {algorithm} of {file} is {actual}, manifest says {expected}")
-_define("E504", ERROR, "file {file} is listed in {manifest} but missing from the bag")
-_define("E505", ERROR, "file {file} is in the payload but not listed in {manifest}")
-_define("E506", ERROR, "Payload-Oxum mismatch: bag-info says {expected}, payload is {actual}")
+_define("E503", ERROR, "checksum mismatch: {algorithm} of {file} is {actual}, manifest says {expected}; the file "
+        "changed after bagging: ask the depositor for a fresh copy")
+_define("E504", ERROR, "file {file} is listed in {manifest} but missing from the bag; restore it or ask the "
+        "depositor to send the bag again")
+_define("E505", ERROR, "file {file} is in the payload but not listed in {manifest}; remove it, or re-bag if it "
+        "belongs to the deposit")
+_define("E506", ERROR, "Payload-Oxum mismatch: bag-info says {expected}, payload is {actual}; files were added, "
+        "removed or changed after bagging (see the other problems)")
 _define("W507", WARNING, "{detail}")  # legal but risky
 _define("E508", ERROR, "{detail}")  # tag manifests
 _define("E509", ERROR, "incomplete bag: {file} is to be fetched from {url} (fetch.txt) but is not present; "
@@ -114,7 +118,7 @@ _define("E509", ERROR, "incomplete bag: {file} is to be fetched from {url} (fetc
 
 # --- 6xx metadata validation ------------------------------------------------
 _define("E601", ERROR, "{file}: Dublin Core record is not valid against {schema}: {detail}")
-_define("E602", ERROR, "metadata.csv: {detail}")
+_define("E602", ERROR, "{detail}")
 _define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}; "
         "the image or its record changed after packaging: ask the depositor to package it again")
 _define("E604", ERROR, "{file}: IIM {tag} is {actual!r} but should be the XMP value clipped to {limit} bytes: "

@@ -5,6 +5,13 @@ Archivematica-style bag), check that the sidecars agree with the payload and
 with each other, and that the metadata embedded in each image says what the
 sidecar records say. Everything is re-read from disk; nothing written by the
 packager is trusted. This module never imports the bag writer.
+
+A bag whose bag-info names packager as its maker must carry the whole layout
+(metadata.csv, dc/, originals.txt, records.json with a pixel digest per image):
+a missing piece is an error, not a reason to check less. Only files inside the
+bag are read, never a special file (a FIFO would block), and images are read
+in batches, so memory stays flat in the number of images and one image
+ExifTool cannot read is reported on its own (E606) without hiding the others.
 """
 
 from __future__ import annotations
@@ -27,11 +34,14 @@ RECORDS_PATH = METADATA_DIR / "records.json"
 COLLECTION_RECORD = "collection.xml"
 OBJECTS_PREFIX = "data/objects/"
 ReadTags = Callable[[list[Path]], list[dict[str, Any]]]
+#: Images whose embedded tags are read at once: memory stays flat in the number
+#: of images, and a batch ExifTool fails on is retried image by image.
+READ_BATCH = 100
 
 
 def applies(bag: Path) -> bool:
-    """True when the bag carries a metadata layer we know how to check."""
-    return (bag / CSV_PATH).is_file()
+    """True when the bag carries a metadata layer we know how to check, or should (ours)."""
+    return (bag / CSV_PATH).is_file() or is_ours(bag)
 
 
 def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
@@ -40,14 +50,22 @@ def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
     ``read_tags`` reads embedded tags (ExifTool); without it only the
     sidecars are compared with each other (no image is decoded or read).
     """
+    links = [rel for rel in ("data", str(METADATA_DIR), OBJECTS_PREFIX.rstrip("/")) if (bag / rel).is_symlink()]
+    if links:  # what lies behind could be anywhere: read nothing (the BagIt layer reports the link too)
+        return [issues.make("E602", path=links[0], detail=f"{links[0]} is a symbolic link, so the metadata layer "
+                                                         "was not checked; replace the link with the folder itself")]
     found: list[Issue] = []
     rows = _read_csv(bag, found)
     ours = is_ours(bag)
     if ours or (bag / DC_DIR).is_dir():
         found.extend(_check_dc_records(bag, rows))
     if ours or (bag / ORIGINALS_PATH).is_file():
-        found.extend(_check_originals(bag))
-    found.extend(_check_records_json(bag, rows, pixels=read_tags is not None))
+        found.extend(_check_originals(bag, rows if ours else None))
+    if ours and not (bag / RECORDS_PATH).is_file():
+        found.append(issues.make("E602", path=str(RECORDS_PATH),
+                                 detail=f"{RECORDS_PATH} (the full records, with each image's pixel digest) is "
+                                        "missing from a bag written by packager; package the collection again"))
+    found.extend(_check_records_json(bag, rows, pixels=read_tags is not None, ours=ours))
     if read_tags is not None and rows:
         embedded = _check_embedded(bag, rows, read_tags)
         # Another depositor's images need not embed what its metadata.csv says:
@@ -64,8 +82,11 @@ def _as_warning(issue: Issue) -> Issue:
 
 def is_ours(bag: Path) -> bool:
     """True for a bag this packager wrote (its bag-info names the packager as agent)."""
+    target = bag / "bag-info.txt"
+    if not target.is_file():  # a FIFO would block; the BagIt layer reports it
+        return False
     try:
-        info = (bag / "bag-info.txt").read_text(encoding="utf-8", errors="replace")
+        info = target.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
     return any(line.startswith("Bag-Software-Agent: packager ") for line in info.splitlines())
@@ -74,21 +95,27 @@ def is_ours(bag: Path) -> bool:
 def _read_csv(bag: Path, found: list[Issue]) -> dict[str, list[tuple[str, str]]]:
     """metadata.csv rows by filename; problems with rows against the payload."""
     path = str(CSV_PATH)
+    if not (bag / CSV_PATH).is_file():
+        found.append(issues.make("E602", path=path, detail=f"{CSV_PATH} is missing, but bag-info.txt names packager "
+                                                         "as the bag's maker and packager always writes it; "
+                                                         "package the collection again"))
+        return {}
     try:
         parsed = sidecars.parse_metadata_csv((bag / CSV_PATH).read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        found.append(issues.make("E602", path=path, detail=f"cannot be parsed ({exc}); it must be UTF-8 CSV "
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        found.append(issues.make("E602", path=path, detail=f"metadata.csv: cannot be parsed ({exc}); it must be UTF-8 CSV "
                                                          "with a 'filename' column"))
         return {}
     rows: dict[str, list[tuple[str, str]]] = {}
     for filename, pairs in parsed:
         if filename in rows:
-            found.append(issues.make("E602", path=path, detail=f"{filename} has more than one row; keep one"))
-        elif not filename.startswith(OBJECTS_PREFIX):
-            found.append(issues.make("E602", path=path, detail=f"row {filename!r} does not name a file under "
-                                                             f"{OBJECTS_PREFIX}"))
+            found.append(issues.make("E602", path=path, detail=f"metadata.csv: {filename} has more than one row; keep one"))
+        elif not filename.startswith(OBJECTS_PREFIX) or not _inside(bag, filename):
+            found.append(issues.make("E602", path=path, detail=f"metadata.csv: row {filename!r} does not name a file under "
+                                                             f"{OBJECTS_PREFIX}; write data/objects/<name>"))
+            continue  # never read: it could name a file outside the bag
         elif not (bag / filename).is_file():
-            found.append(issues.make("E602", path=path, detail=f"row {filename} names a file that is not in "
+            found.append(issues.make("E602", path=path, detail=f"metadata.csv: row {filename} names a file that is not in "
                                                              "the payload; remove the row or restore the file"))
         rows.setdefault(filename, pairs)
     objects = bag / "data" / "objects"
@@ -96,9 +123,16 @@ def _read_csv(bag: Path, found: list[Issue]) -> dict[str, list[tuple[str, str]]]
         for file in sorted(p for p in objects.rglob("*") if p.is_file()):
             rel = file.relative_to(bag).as_posix()
             if rel not in rows:
-                found.append(issues.make("E602", path=path, detail=f"payload file {rel} has no row; "
+                found.append(issues.make("E602", path=path, detail=f"metadata.csv: payload file {rel} has no row; "
                                                                  "every object needs its description"))
     return {name: pairs for name, pairs in rows.items() if (bag / name).is_file()}
+
+
+def _inside(bag: Path, filename: str) -> bool:
+    """True if a row's filename is a plain path that stays inside the bag (no '..', no link out)."""
+    if any(part in ("", ".", "..") for part in filename.split("/")):
+        return False
+    return (bag / filename).resolve().is_relative_to(bag.resolve())
 
 
 def _identifier(pairs: list[tuple[str, str]]) -> str | None:
@@ -112,6 +146,8 @@ def _check_dc_records(bag: Path, rows: dict[str, list[tuple[str, str]]]) -> list
         return [issues.make("E602", path=str(DC_DIR), detail="the Dublin Core records folder is missing")]
     by_identifier = {_identifier(pairs): name for name, pairs in rows.items()}
     for record in sorted(dc_dir.glob("*.xml")):
+        if not record.is_file():
+            continue  # a FIFO or device would block; the BagIt layer reports it
         rel = record.relative_to(bag).as_posix()
         data = record.read_bytes()
         errors = sidecars.validate_dc_record(data)
@@ -119,7 +155,11 @@ def _check_dc_records(bag: Path, rows: dict[str, list[tuple[str, str]]]) -> list
             found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=message))
         if errors or record.name == COLLECTION_RECORD:
             continue
-        pairs = sidecars.parse_dc_record(data)
+        try:
+            pairs = sidecars.parse_dc_record(data)
+        except ValueError as exc:  # schema-valid but not shaped as we read it: report, never crash
+            found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=str(exc)))
+            continue
         name = by_identifier.pop(_identifier(pairs), None)
         if name is None:
             found.append(issues.make("E602", path=rel, detail=f"{rel} describes {_identifier(pairs)!r}, "
@@ -145,18 +185,32 @@ def _first_difference(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> str
     return f"metadata.csv has {only_b[0][0]}={only_b[0][1]!r}"
 
 
-def _check_originals(bag: Path) -> list[Issue]:
+def _check_originals(bag: Path, rows: dict[str, list[tuple[str, str]]] | None) -> list[Issue]:
+    """The originals checksum file; with ``rows`` (our bags) every object must have its entry."""
     path = bag / ORIGINALS_PATH
     if not path.is_file():
         return [issues.make("E605", path=str(ORIGINALS_PATH),
                             detail=f"{ORIGINALS_PATH} (checksums of the untouched originals) is missing")]
-    _entries, problems = sidecars.parse_originals_manifest(path.read_bytes())
-    return [issues.make("E605", path=str(ORIGINALS_PATH), detail=f"{ORIGINALS_PATH}: {p}") for p in problems]
+    entries, problems = sidecars.parse_originals_manifest(path.read_bytes())
+    found = [issues.make("E605", path=str(ORIGINALS_PATH), detail=f"{ORIGINALS_PATH}: {p}") for p in problems]
+    if rows is None:
+        return found
+    # Our writer names each original <image folder>/<path under data/objects/>.
+    originals = [name for name, _digests in entries]
+    for payload in sorted(rows):
+        rel = payload[len(OBJECTS_PREFIX):]
+        if not any(name == rel or name.endswith("/" + rel) for name in originals):
+            found.append(issues.make("E605", path=str(ORIGINALS_PATH),
+                                     detail=f"{ORIGINALS_PATH} has no checksum of the original of {payload}; "
+                                            "the chain of custody is broken: package the collection again"))
+    return found
 
 
-def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixels: bool) -> list[Issue]:
-    """records.json (our full records) must agree with metadata.csv and, when
-    ``pixels``, each image must still decode to its original's pixel digest."""
+def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixels: bool,
+                        ours: bool = False) -> list[Issue]:
+    """records.json (our full records) must agree with metadata.csv, describe every
+    row and, when ``pixels``, each image must still decode to its original's pixel
+    digest (which our bags give for every image)."""
     path = bag / RECORDS_PATH
     where = str(RECORDS_PATH)
     if not path.is_file():
@@ -169,14 +223,19 @@ def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixel
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         return [issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no 'items' list of records")]
     found: list[Issue] = []
+    described = {str(item.get("payload", "")) for item in items}
+    for name in sorted(set(rows) - described):
+        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no record of {name}, which has a "
+                                                          "row in metadata.csv; package the collection again"))
     for item in items:
         payload = str(item.get("payload", ""))
         if payload not in rows:
             found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} describes {payload or '?'}, "
                                                               "which has no row in metadata.csv"))
             continue
-        pairs = sorted((str(p.get("element")), str(p.get("value"))) for p in item.get("dublin_core", [])
-                       if isinstance(p, dict))
+        listed = item.get("dublin_core")
+        pairs = sorted((str(p.get("element")), str(p.get("value")))
+                       for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict))
         if pairs != sorted(rows[payload]):
             diff = _first_difference(pairs, sorted(rows[payload]))
             found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} and metadata.csv disagree "
@@ -184,6 +243,10 @@ def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixel
         expected = item.get("pixel_sha256")
         if pixels and expected:
             found.extend(_check_pixels(bag, payload, str(expected)))
+        elif ours and not expected:
+            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} gives no pixel digest "
+                                                              f"(pixel_sha256) for {payload}, so its pixels cannot "
+                                                              "be proven unchanged; package the collection again"))
     return found
 
 
@@ -197,21 +260,41 @@ def _check_pixels(bag: Path, payload: str, expected: str) -> list[Issue]:
     return []
 
 
+def _read_batch(bag: Path, names: list[str], read_tags: ReadTags) -> list[dict[str, Any] | str]:
+    """Tags of each image, or why they could not be read; one bad image spoils only itself."""
+    try:
+        tags = read_tags([bag / name for name in names])
+        if len(tags) == len(names):
+            return list(tags)
+    except Exception as exc:  # noqa: BLE001 - any failure: retry one by one, or report
+        if len(names) == 1:
+            return [str(getattr(exc, "message", None) or exc)]
+    if len(names) == 1:
+        return ["the reader returned no record"]
+    return [result for name in names for result in _read_batch(bag, [name], read_tags)]
+
+
 def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags: ReadTags) -> list[Issue]:
     names = sorted(rows)
-    try:
-        all_tags = read_tags([bag / name for name in names])
-    except Exception as exc:  # ExifTool failing on one batch must not hide the rest
-        return [issues.make("E606", path=names[0] if names else None, file="objects",
-                            detail=f"embedded metadata could not be read: {exc}")]
     found: list[Issue] = []
-    checked = crosswalk.embedded_dc_elements()
-    for name, tags in zip(names, all_tags, strict=True):
-        expected = sorted(p for p in rows[name] if p[0] in checked)
-        actual = sorted(crosswalk.tags_to_dc(tags))
-        found.extend(_compare_elements(name, expected, actual))
-        found.extend(_compare_mirrors(name, tags))
+    for start in range(0, len(names), READ_BATCH):
+        batch = names[start:start + READ_BATCH]
+        for name, tags in zip(batch, _read_batch(bag, batch, read_tags), strict=True):
+            found.extend(_check_one_image(name, rows[name], tags))
     return found
+
+
+def _check_one_image(name: str, pairs: list[tuple[str, str]], tags: dict[str, Any] | str) -> list[Issue]:
+    error = tags if isinstance(tags, str) else tags.get("ExifTool:Error")
+    if error:
+        return [issues.make("E606", path=name, file=name,
+                            detail=f"its embedded metadata could not be read ({error}); if the image is damaged, "
+                                   "restore it from the depositor's copy, otherwise validate again")]
+    assert isinstance(tags, dict)
+    checked = crosswalk.embedded_dc_elements()
+    expected = sorted(p for p in pairs if p[0] in checked)
+    actual = sorted(crosswalk.tags_to_dc(tags))
+    return _compare_elements(name, expected, actual) + _compare_mirrors(name, tags)
 
 
 def _compare_elements(name: str, expected: list[tuple[str, str]], actual: list[tuple[str, str]]) -> list[Issue]:

@@ -136,9 +136,10 @@ def parse_dc_record(data: bytes) -> Pairs:
     pairs: Pairs = []
     for child in root.iterchildren(tag=etree.Element):
         qname = etree.QName(child)
-        if qname.namespace not in names or len(child):
+        if qname.namespace not in names or any(True for _ in child.iterchildren(tag=etree.Element)):
             raise ValueError(f"line {child.sourceline}: unexpected element {child.tag}")
-        pairs.append((f"{names[qname.namespace]}.{qname.localname}", child.text or ""))
+        # itertext: a comment or processing instruction inside a value is not part of it
+        pairs.append((f"{names[qname.namespace]}.{qname.localname}", "".join(child.itertext())))
     return pairs
 
 

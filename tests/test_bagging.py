@@ -109,6 +109,15 @@ def test_optional_fold_width_wraps_long_lines_at_spaces() -> None:
     assert text.replace("\n  ", " ").strip() == f"Description: {long}"
 
 
+def test_fold_width_narrower_than_the_label_still_wraps() -> None:
+    long = " ".join(["word"] * 20)
+    text = format_bag_info([("A-Label-Longer-Than-The-Width", long)], fold_width=20)
+    lines = text.splitlines()
+    assert lines[0] == "A-Label-Longer-Than-The-Width: word"  # one word, then the rest wrapped
+    assert all(len(line) <= 20 for line in lines[1:])
+    assert text.replace("\n  ", " ").strip() == f"A-Label-Longer-Than-The-Width: {long}"
+
+
 @pytest.mark.parametrize("label", ["", "Has:Colon", "Line\nBreak", " Padded", "Tab\tEnd\t"])
 def test_bad_bag_info_label_is_refused(label: str) -> None:
     with pytest.raises(BagError):
@@ -251,7 +260,7 @@ def test_unrecorded_file_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rel", ["/etc/passwd", "../escape.txt", "a/../../b", "a/./b", "a//b", "a\\b",
-                                 "line\nbreak", "cr\rhere", "C:/x", "trailing ", ""])
+                                 "line\nbreak", "cr\rhere", "C:/x", "trailing ", "", "not-utf8-\udcff.jpg"])
 def test_path_for_refuses_unsafe_paths(tmp_path: Path, rel: str) -> None:
     with BagWriter(tmp_path, "bag13") as writer:
         with pytest.raises(BagError):
@@ -283,3 +292,35 @@ def test_other_algorithms_work_with_bagit(tmp_path: Path) -> None:
     bagit.Bag(str(final)).validate()
     check = check_bag(final)
     assert check.valid and check.problems == () and check.algorithms == ("blake2b", "sha3_256")
+
+
+def test_bagit_txt_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bagit.txt makes a folder a bag: a crash before the rename must leave a staging folder without it."""
+    from packager import bagging
+
+    seen: list[tuple[str, bool]] = []
+    real = bagging._write_new
+
+    def spy(target: Path, data: bytes, algorithms: tuple[str, ...]) -> object:
+        seen.append((target.name, (target.parent / "bagit.txt").exists()))
+        return real(target, data, algorithms)
+
+    monkeypatch.setattr(bagging, "_write_new", spy)
+    with BagWriter(tmp_path, "order") as writer:
+        writer.add_bytes("a.txt", b"a")
+        final = writer.finish([])
+    tag_writes = [entry for entry in seen if entry[0] != "a.txt"]
+    assert tag_writes[-1] == ("bagit.txt", False)
+    assert not any(present for _name, present in tag_writes)
+    tagged = (final / "tagmanifest-sha256.txt").read_text(encoding="utf-8")
+    assert f"{hashlib.sha256((final / 'bagit.txt').read_bytes()).hexdigest()}  bagit.txt\n" in tagged
+    bagit.Bag(str(final)).validate()
+    assert check_bag(final).valid
+
+
+def test_every_given_payload_oxum_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(BagError, match="Payload-Oxum"):
+        with BagWriter(tmp_path, "oxum") as writer:
+            writer.add_bytes("a.txt", b"a")
+            writer.finish([("Payload-Oxum", "999.9"), ("Payload-Oxum", "1.1")])  # the last one is right
+    assert list(tmp_path.iterdir()) == []

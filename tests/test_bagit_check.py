@@ -375,7 +375,7 @@ def test_extra_payload_file_is_named(tmp_path: Path) -> None:
     assert "Payload-Oxum" in str(err.value) and "extra.jpg" not in str(err.value)  # bagit 1.9.0: not named
     check = check_bag(bag)
     assert found(check) == {("E505", "data/objects/extra.jpg"), ("E506", "bag-info.txt")}
-    assert {p.message.rsplit(" ", 1)[1] for p in check.errors if p.code == "E505"} == {
+    assert {re.search(r"manifest-\w+\.txt", p.message)[0] for p in check.errors if p.code == "E505"} == {
         "manifest-sha256.txt", "manifest-sha512.txt"}
     # with a matching Payload-Oxum bagit 1.9.0 still rejects, we still name the file
     info = (bag / "bag-info.txt").read_text()
@@ -532,3 +532,83 @@ def test_utf8_bom_in_a_manifest_is_a_warning(tmp_path: Path) -> None:
     _retag(bag)
     check = check_bag(bag)
     assert check.valid and warned(check, "byte-order mark")
+
+
+# --- found in review: forgeries that passed, and inputs that crashed the checker ---------------
+def _set_oxum(bag: Path, value: str) -> None:
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    (bag / "bag-info.txt").write_text(re.sub(r"Payload-Oxum: .*", f"Payload-Oxum: {value}", info), encoding="utf-8")
+    _retag(bag)
+
+
+def test_payload_folder_that_is_a_link_out_of_the_bag(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(bag / "data", elsewhere)
+    os.symlink(elsewhere, bag / "data")
+    check = check_bag(bag)  # the manifests and Oxum match what lies behind the link
+    assert not check.valid
+    assert ("E501", "data") in found(check)
+    assert "symbolic link" in next(p.message for p in check.errors if p.path == "data")
+    assert check.payload_files == 0  # nothing outside the bag was read as payload
+
+
+def test_link_to_a_file_inside_the_bag_is_warned(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path)
+    os.symlink("notes.txt", bag / "data" / "metadata" / "alias.txt")
+    _add_line(bag, b"notes\n", "data/metadata/alias.txt")
+    _set_oxum(bag, "5012.3")
+    check = check_bag(bag)
+    assert check.valid  # the bytes are inside the bag and verified
+    assert warned(check, r"data/metadata/alias.txt is a symbolic link to data/metadata/notes.txt")
+
+
+def test_no_supported_payload_manifest_is_not_valid(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path)
+    (bag / "data" / "metadata" / "notes.txt").write_bytes(b"forged")  # same size
+    (bag / "manifest-sha256.txt").rename(bag / "manifest-sha999.txt")
+    (bag / "manifest-sha512.txt").rename(bag / "manifest-crc64.txt")
+    for tm in bag.glob("tagmanifest-*.txt"):
+        tm.unlink()
+    check = check_bag(bag)  # nothing could be verified: that is not a valid bag
+    assert found(check) == {("E502", "manifest-crc64.txt")}
+    assert "no payload manifest uses a supported checksum algorithm" in check.errors[0].message
+    assert check_bag(bag, completeness_only=True).valid  # complete it is
+
+
+@pytest.mark.parametrize("oxum", ["１２３.4", "9" * 5000 + ".2", "5006.٢"])
+def test_payload_oxum_needs_ascii_digits_and_never_crashes(tmp_path: Path, oxum: str) -> None:
+    bag = _write_bag(tmp_path)
+    _set_oxum(bag, oxum)
+    check = check_bag(bag)
+    assert not check.valid and {p.code for p in check.errors} <= {"E501", "E506"}
+    assert all(len(p.message) < 200 for p in check.errors)
+
+
+def test_payload_oxum_with_leading_zeros_is_compared_as_a_number(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path)
+    _set_oxum(bag, "0005006.02")
+    assert check_bag(bag).valid
+
+
+@pytest.mark.parametrize("version", ["１.０", "1" + "0" * 5000 + ".0"])
+def test_bagit_version_needs_ascii_digits_and_never_crashes(tmp_path: Path, version: str) -> None:
+    bag = _write_bag(tmp_path)
+    (bag / "bagit.txt").write_text(f"BagIt-Version: {version}\nTag-File-Character-Encoding: UTF-8\n")
+    _retag(bag)
+    check = check_bag(bag)
+    assert ("E501", "bagit.txt") in found(check)
+    assert "not a version number" in check.errors[0].message and len(check.errors[0].message) < 200
+
+
+@pytest.mark.parametrize("algorithm", ["md5", "sha1", "sha256", "sha512"])
+def test_bags_made_by_bagit_make_bag_pass(tmp_path: Path, algorithm: str) -> None:
+    folder = tmp_path / "made"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "é ü.txt").write_bytes(b"accents\n")
+    (folder / "sub" / "Ünïcode 😀.bin").write_bytes(bytes(range(256)))
+    bagit.make_bag(str(folder), {"Contact-Name": "Édouard"}, checksums=[algorithm])
+    check = check_bag(folder)
+    assert check.valid and check.payload_files == 2, [p.message for p in check.errors]
+    assert {p.code for p in check.problems} <= {"W507"}
+    assert all("weak" in p.message for p in check.problems)  # only md5/sha1 are warned

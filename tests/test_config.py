@@ -54,6 +54,7 @@ def test_file_path_is_accepted_as_well_as_folder(tmp_path: Path) -> None:
     (GOOD.replace('pattern = "img-{n:02d}.jpg"', 'pattern = "img.jpg"'), "must contain {n}"),
     (GOOD.replace('language = "en"', 'colour = "blue"'), "unknown key 'colour'"),
     (GOOD + 'Payload-Oxum = "1.1"\n', "Payload-Oxum is computed"),
+    (GOOD + 'bag-software-agent = "x"\n', "bag-software-agent is computed"),
     (GOOD.replace('[collection]', '[collection]\ndigital_source_type = "https://x/y"'), "full IPTC URI"),
 ])
 def test_bad_description_names_the_field(tmp_path: Path, text: str, words: str) -> None:

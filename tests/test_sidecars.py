@@ -124,6 +124,15 @@ def test_parse_refuses_what_is_not_a_record() -> None:
         parse_dc_record(b"<record")
 
 
+def test_comments_and_processing_instructions_inside_a_value_are_not_part_of_it() -> None:
+    """Schema-valid XML: the validator must read it, not crash on it (it did)."""
+    data = _record("<dc:identifier>x</dc:identifier><dc:title>Foo<!-- note -->b<?pi x?>ar</dc:title>")
+    assert validate_dc_record(data) == []
+    assert parse_dc_record(data) == [("dc.identifier", "x"), ("dc.title", "Foobar")]
+    with pytest.raises(ValueError, match="unexpected element"):  # a nested element still is refused
+        parse_dc_record(_record('<dc:identifier>x</dc:identifier><dc:title>a<dc:title>b</dc:title></dc:title>'))
+
+
 # --- XSD --------------------------------------------------------------------
 
 def test_schema_imports_are_relative_files_that_exist() -> None:

@@ -7,8 +7,15 @@ so that only the metadata layer can notice.
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from packager.hashing import file_digests
 
@@ -139,8 +146,6 @@ def test_edited_records_json_with_recomputed_manifests(sample_bag: Path) -> None
 
 def test_foreign_bag_with_metadata_csv_is_held_to_its_own_layout(sample_bag: Path) -> None:
     """A bag from another depositor (not written by packager) carrying only metadata.csv."""
-    import shutil
-
     shutil.rmtree(sample_bag / "data" / "metadata" / "dc")
     (sample_bag / "data" / "metadata" / "originals.txt").unlink()
     (sample_bag / "data" / "metadata" / "records.json").unlink()
@@ -157,3 +162,161 @@ def test_foreign_bag_with_metadata_csv_is_held_to_its_own_layout(sample_bag: Pat
     warned = [p for p in found if p["code"] == "W603"]
     assert {p["path"] for p in warned} == {IMAGE} and warned[0]["severity"] == "warning"
     assert "Theirs." in warned[0]["message"] and "not written by packager" in warned[0]["message"]
+
+
+# --- found in review: forgeries the metadata layer missed, and bags that hung or misled it -------
+def _records(bag: Path) -> tuple[Path, dict]:
+    path = bag / "data" / "metadata" / "records.json"
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _repaint(bag: Path, tmp_path: Path) -> None:
+    """Change pixels of IMAGE but keep its metadata (as in the test above)."""
+    from PIL import Image
+
+    target = bag / IMAGE
+    saved = tmp_path / "saved.jpg"
+    saved.write_bytes(target.read_bytes())
+    with Image.open(saved) as im:
+        edited = im.copy()
+    edited.putpixel((10, 10), (255, 0, 0))
+    edited.save(target, quality=95)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-tagsFromFile", str(saved), "-all:all",
+                    str(target)], check=True)
+
+
+def test_deleted_records_json_cannot_hide_changed_pixels(sample_bag: Path, tmp_path: Path) -> None:
+    _repaint(sample_bag, tmp_path)
+    (sample_bag / "data" / "metadata" / "records.json").unlink()
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert any(p["code"] == "E602" and p["path"] == "data/metadata/records.json" and "missing" in p["message"]
+               for p in found)
+
+
+@pytest.mark.parametrize("how", ["drop the item", "drop its pixel digest"])
+def test_records_json_must_describe_every_image_with_its_pixels(sample_bag: Path, tmp_path: Path, how: str) -> None:
+    _repaint(sample_bag, tmp_path)
+    path, data = _records(sample_bag)
+    if how == "drop the item":
+        data["items"] = [i for i in data["items"] if i["payload"] != IMAGE]
+    else:
+        next(i for i in data["items"] if i["payload"] == IMAGE).pop("pixel_sha256")
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    hits = [p for p in found if p["code"] == "E602" and p["path"] == "data/metadata/records.json"]
+    assert len(hits) == 1 and IMAGE in hits[0]["message"]
+
+
+def test_originals_checksums_must_cover_every_object(sample_bag: Path) -> None:
+    originals = sample_bag / "data" / "metadata" / "originals.txt"
+    lines = originals.read_text(encoding="utf-8").splitlines(keepends=True)
+    originals.write_text("".join(line for line in lines if "Surv - 007.jpg" not in line), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    hits = [p for p in found if p["code"] == "E605"]
+    assert len(hits) == 1 and IMAGE in hits[0]["message"]
+
+
+def test_deleted_metadata_csv_cannot_hide_a_changed_caption(sample_bag: Path) -> None:
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=A different story.",
+                    str(sample_bag / IMAGE)], check=True)
+    (sample_bag / "data" / "metadata" / "metadata.csv").unlink()
+    rehash(sample_bag)
+    result = run_cli("validate", sample_bag, "--json")
+    assert result.code == 1
+    assert result.json()["metadata_checked"] is True
+    assert any(p["code"] == "E602" and p["path"] == "data/metadata/metadata.csv"
+               for p in result.json()["problems"])
+
+
+def test_metadata_csv_row_naming_a_file_outside_the_bag_is_not_read(sample_bag: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.jpg"
+    shutil.copy(sample_bag / "data" / "objects" / "Surv - 001.jpg", secret)
+    csv_path = sample_bag / "data" / "metadata" / "metadata.csv"
+    text = csv_path.read_text(encoding="utf-8")
+    escape = "data/objects/../../../secret.jpg"
+    assert (sample_bag / escape).resolve() == secret.resolve()
+    csv_path.write_text(text.replace("data/objects/Surv - 002.jpg,", f"{escape},", 1), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert any(p["code"] == "E602" and escape in p["message"] for p in found)
+    assert not [p for p in found if p["path"] == escape]  # its embedded metadata was never read
+    assert "Police robot" not in json.dumps(found)  # ... nor shown
+
+
+def test_special_files_do_not_hang_the_metadata_layer(sample_bag: Path) -> None:
+    os.mkfifo(sample_bag / "data" / "metadata" / "dc" / "evil.xml")
+    (sample_bag / "bag-info.txt").unlink()
+    os.mkfifo(sample_bag / "bag-info.txt")
+    code = ("import sys; from packager.validate import validate; "
+            "r = validate(__import__('pathlib').Path(sys.argv[1])); print(r.valid)")
+    proc = subprocess.run([sys.executable, "-c", code, str(sample_bag)], capture_output=True, text=True, check=False,
+                          timeout=120, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    assert proc.returncode == 0 and proc.stdout.strip() == "False", proc.stderr
+
+
+def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
+    from packager import metacheck
+    from packager.embed import ExifTool
+
+    other = "data/objects/Surv - 003.jpg"
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=A different story.",
+                    str(sample_bag / other)], check=True)
+    (sample_bag / IMAGE).write_bytes(random.Random(5).randbytes(3000))  # ExifTool: "File format error"
+    calls: list[int] = []
+    with ExifTool() as et:
+        def flaky(paths: list[Path]) -> list[dict]:
+            calls.append(len(paths))
+            if any(p.name == "Surv - 011.jpg" for p in paths):
+                raise RuntimeError("exiftool died")
+            return et.read_many(paths)
+
+        found = metacheck.check(sample_bag, flaky)
+    by_file = {(p.code, p.path) for p in found}
+    assert ("E606", IMAGE) in by_file and ("E606", "data/objects/Surv - 011.jpg") in by_file
+    assert ("E603", other) in by_file  # still checked
+    assert not any(p.code == "E603" and p.path == IMAGE for p in found)  # no flood for the unreadable one
+    assert "exiftool died" in next(p.message for p in found if p.path == "data/objects/Surv - 011.jpg")
+    assert max(calls) <= metacheck.READ_BATCH
+
+
+def test_metadata_folder_linked_from_outside_is_not_read(sample_bag: Path, tmp_path: Path) -> None:
+    from packager import metacheck
+
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(sample_bag / "data" / "metadata", elsewhere)
+    os.symlink(elsewhere, sample_bag / "data" / "metadata")
+
+    def never(paths: list[Path]) -> list[dict]:
+        raise AssertionError(f"read {paths[:1]} through a link")
+
+    found = metacheck.check(sample_bag, never)
+    assert [(p.code, p.path) for p in found] == [("E602", "data/metadata")]
+    assert "symbolic link" in found[0].message
+
+
+def test_comment_inside_a_dc_value_does_not_crash_the_validator(sample_bag: Path) -> None:
+    record = sample_bag / "data" / "metadata" / "dc" / "surv-007.xml"
+    data = record.read_bytes()
+    assert b"<dc:language>en</dc:language>" in data
+    record.write_bytes(data.replace(b"<dc:language>en</dc:language>", b"<dc:language>e<!-- x -->n</dc:language>"))
+    rehash(sample_bag)
+    code, found = problems(sample_bag)  # crashed with a traceback before
+    assert code == 0 and not codes(found)
+
+
+@pytest.mark.parametrize("value", [5, None, "text"])
+def test_malformed_records_json_is_reported_not_a_crash(sample_bag: Path, value: object) -> None:
+    path, data = _records(sample_bag)
+    next(i for i in data["items"] if i["payload"] == IMAGE)["dublin_core"] = value
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert any(p["code"] == "E602" and IMAGE in p["message"] for p in found)
