@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from . import SCHEMAS, issues
 from .model import Issue, Location, Record
+from .text import storable_text
 
 CROSSWALK_FILE = SCHEMAS / "crosswalk.toml"
 LOCATION_SHOWN = "XMP-iptcExt:LocationShown"
@@ -111,6 +112,12 @@ def location_struct(loc: Location) -> dict[str, Any]:
     return struct
 
 
+def location_from_struct(struct: dict[str, Any]) -> Location:
+    """A Location from an IPTC Location structure as ExifTool reads it (``-struct``)."""
+    return Location(**{attr: storable_text(str(struct.get(member, ""))) for attr, member in LOCATION_MEMBERS},
+                    identifiers=tuple(storable_text(str(i)) for i in as_list(struct.get("LocationId"))))
+
+
 def to_tags(record: Record, crosswalk: Crosswalk | None = None, *, iim: bool = True) -> tuple[Tags, list[Issue]]:
     """The tag set to embed for a record, and the IIM clippings as warnings."""
     cw = crosswalk or load()
@@ -123,18 +130,23 @@ def to_tags(record: Record, crosswalk: Crosswalk | None = None, *, iim: bool = T
                 tags[m.xmp] = structs
             continue
         values = field_values(record, m)
-        if not values:
-            continue
-        if m.xmp:
-            tags[m.xmp] = values if m.repeat else values[0]
-        if m.exif:
-            tags[m.exif] = "; ".join(values)
-        if iim and m.iim:
-            clipped = _clip_all(values, m, record.file, found)
-            if m.field == "country_code" and len(clipped[0].encode("utf-8")) != 3:
-                continue  # IIM wants exactly three letters; XMP keeps the value
-            tags[m.iim] = clipped if m.repeat else clipped[0]
+        if values:
+            tags.update(field_tags(m, values, record.file, found, iim))
     return tags, found
+
+
+def field_tags(m: Mapping, values: list[str], file: str, found: list[Issue], iim: bool) -> Tags:
+    """One field's values in each of its homes: XMP in full, EXIF joined, IIM clipped."""
+    tags: Tags = {}
+    if m.xmp:
+        tags[m.xmp] = values if m.repeat else values[0]
+    if m.exif:
+        tags[m.exif] = "; ".join(values)
+    if iim and m.iim:
+        clipped = _clip_all(values, m, file, found)
+        if not (m.field == "country_code" and len(clipped[0].encode("utf-8")) != 3):
+            tags[m.iim] = clipped if m.repeat else clipped[0]  # IIM wants exactly three letters
+    return tags
 
 
 def _clip_all(values: list[str], m: Mapping, file: str, found: list[Issue]) -> list[str]:
@@ -177,17 +189,17 @@ def tags_to_dc(tags: Tags, crosswalk: Crosswalk | None = None) -> DCPairs:
             continue
         value = tags.get(m.xmp)
         if m.field == "locations":
-            for struct in _as_list(value):
+            for struct in as_list(value):
                 if isinstance(struct, dict):
-                    loc = Location(**{attr: str(struct.get(member, "")) for attr, member in LOCATION_MEMBERS})
+                    loc = location_from_struct(struct)
                     if not loc.is_empty():
                         pairs.append((m.dc, loc.label()))
             continue
-        pairs.extend((m.dc, str(v)) for v in _as_list(value) if str(v) != "")
+        pairs.extend((m.dc, str(v)) for v in as_list(value) if str(v) != "")
     return pairs
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     if value is None or value == "":
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -199,7 +211,7 @@ def iim_expectations(tags: Tags, crosswalk: Crosswalk | None = None) -> Iterable
     for m in cw.mappings:
         if not (m.iim and m.xmp):
             continue
-        values = [str(v) for v in _as_list(tags.get(m.xmp)) if str(v) != ""]
+        values = [str(v) for v in as_list(tags.get(m.xmp)) if str(v) != ""]
         if not m.repeat and len(values) > 1:
             values = ["; ".join(values)]
         assert m.iim_bytes is not None

@@ -77,11 +77,11 @@ def pixel_digest(path: Path) -> str:
 
 
 def image_format(path: Path) -> str:
-    """Pillow's name of the file's format, e.g. ``JPEG``, ``PNG``, ``WEBP``, ``AVIF``.
+    """Pillow's name of the file's format, e.g. ``JPEG``, ``PNG``, ``WEBP``, ``AVIF``,
+    ``HEIF`` (through pillow-heif).
 
-    Only the header is read. HEIC needs a Pillow plugin that is not a
-    dependency, so HEIC files raise E306 here; :mod:`packager.embed` decides
-    about IPTC-IIM from ExifTool's ``FileType`` instead, which knows HEIC.
+    Only the header is read. :mod:`packager.embed` decides about IPTC-IIM
+    from ExifTool's ``FileType`` instead, which names HEIC and AVIF apart.
     """
     try:
         with Image.open(path) as image:

@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, sidecars, text
+from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, reconcile, sidecars, text
 from .bagging import BagWriter
 from .embed import ExifTool
 from .errors import PackagerError
 from .hashing import copy_with_digests
 from .imaging import pixel_digest
 from .model import ERROR, Issue, ItemResult
+from .tagvalues import carries_iim, file_type
 from .validate import ValidationReport, validate
 
 log = logging.getLogger(__name__)
@@ -184,21 +185,51 @@ def _embed_all(extraction: Extraction, writer: BagWriter, pool: list[ExifTool],
 
 
 def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) -> ItemResult:
-    """Copy one original into the bag, embed its tags, prove the pixels and values."""
-    digests = copy_with_digests(original, staged, ALGORITHMS)
+    """Copy one original into the bag, embed its tags, prove the pixels and values.
+
+    Metadata the image already holds is kept where the record says nothing
+    (see :func:`packager.reconcile.complete`), so the returned item's record,
+    tags and Dublin Core are those of the embedded copy.
+    """
     found = list(item.issues)
+    try:
+        digests = copy_with_digests(original, staged, ALGORITHMS)
+    except OSError as exc:  # this item cannot be packaged; the others still can
+        found.append(issues.make("E306", path=item.file, file=original, detail=f"{type(exc).__name__}: {exc}"))
+        return replace(item, issues=tuple(found))
     before = ""
+    payload = f"data/{OBJECTS}/{item.file}"
+    embedding: list[Issue] = []
     try:
         before = pixel_digest(staged)
-        found += et.write(staged, dict(item.tags))
-        if not any(i.severity == ERROR for i in found):
-            found += et.verify(staged, dict(item.tags))
+        existing = et.read(staged)
+        assert item.record is not None
+        tags, iim = dict(item.tags), carries_iim(existing)
+        if iim != (Path(item.file).suffix.lower() in IIM_SUFFIXES):  # the name lied about the format
+            tags, clipped = crosswalk.to_tags(item.record, iim=iim)
+            found = [i for i in found if i.code != "W301"] + clipped
+        if not iim:
+            found.append(issues.make("W305", path=payload, format=file_type(existing) or "this"))
+        record, tags, gone, kept = reconcile.complete(item.record, tags, existing, iim=iim)
+        item = replace(item, record=record, tags=tags, dublin_core=tuple(crosswalk.to_dc(record)))
+        found += kept
+        embedding += et.write(staged, tags, delete=gone, existing=existing)
+        if not any(i.severity == ERROR for i in found + embedding):
+            embedding += et.verify(staged, tags, deleted=gone)
             if pixel_digest(staged) != before:
-                found.append(issues.make("E304", path=item.file, file=item.file))
+                embedding.append(issues.make("E304", path=item.file, file=item.file))
     except PackagerError as exc:
-        found.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
-    return replace(item, issues=tuple(found), payload=f"data/{OBJECTS}/{item.file}", original_digests=digests,
-                   pixel_digest=before)
+        embedding.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
+    found += [_in_bag(i, staged, payload) for i in embedding]
+    return replace(item, issues=tuple(found), payload=payload, original_digests=digests, pixel_digest=before)
+
+
+def _in_bag(issue: Issue, staged: Path, payload: str) -> Issue:
+    """The issue naming the file by its path in the bag, not the staging path, which is
+    gone once the bag is renamed into place and differs from run to run."""
+    where = os.path.abspath(staged)
+    return replace(issue, message=issue.message.replace(where, payload),
+                   path=payload if issue.path == where else issue.path)
 
 
 def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:

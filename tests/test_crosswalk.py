@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packager import crosswalk
+from packager import crosswalk, reconcile
 from packager.model import Location, Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +92,57 @@ def test_iim_expectations_follow_xmp() -> None:
     expected = {m.iim: v for m, v in crosswalk.iim_expectations(tags)}
     assert expected["IPTC:Headline"] == ["x" * 256]
     assert expected["IPTC:Keywords"] == ["police", "surveillance"]
+
+
+def test_complete_keeps_the_images_own_values_by_mwg_precedence() -> None:
+    rec = record(keywords=(), rights="", locations=())
+    tags, _ = crosswalk.to_tags(rec)
+    existing = {"IFD0:Artist": "Exif One; Exif Two", "XMP-dc:Creator": ["Xmp"], "IPTC:By-line": ["Iim"],
+                "XMP-dc:Rights": "xmp rights", "IPTC:CopyrightNotice": "iim rights",
+                "IPTC:Keywords": ["long " + "k" * 59], "XMP-dc:Subject": ["long " + "k" * 70],
+                "XMP-photoshop:Credit": "xmp credit", "IPTC:Credit": "iim credit",
+                "XMP-dc:Title": "their title", "File:CurrentIPTCDigest": "a" * 32}
+    done, out, gone, found = reconcile.complete(rec, tags, existing, iim=True)
+    assert done.creator == ("Exif One", "Exif Two")  # EXIF, if not blank, wins
+    assert out["XMP-dc:Creator"] == out["IPTC:By-line"] == ["Exif One", "Exif Two"]
+    assert out["IFD0:Artist"] == "Exif One; Exif Two"
+    assert done.rights == out["IPTC:CopyrightNotice"] == out["IFD0:Copyright"] == "xmp rights"  # no digest: XMP
+    assert done.keywords == ("long " + "k" * 70,)  # the IIM was the XMP clipped: the full value
+    assert out["IPTC:Keywords"] == ["long " + "k" * 59]
+    assert done.title == "A title" and out["XMP-dc:Title"] == "A title"  # the record's own value stays
+    assert gone == [] and done.locations == ()
+    assert [i.code for i in found if i.code == "I312"] == ["I312"] * 4
+    w313 = sorted(i.message.split(": ", 1)[1].split(" ", 1)[0] for i in found if i.code == "W313")
+    assert w313 == ["IPTC:By-line", "IPTC:CopyrightNotice", "IPTC:Credit", "XMP-dc:Creator"]
+    assert crosswalk.to_dc(done).count(("dc.creator", "Exif Two")) == 1
+    stale = {**existing, "Photoshop:IPTCDigest": "b" * 32}  # IIM changed after the XMP: IIM wins
+    done, out, _, _ = reconcile.complete(rec, tags, stale, iim=True)
+    assert done.rights == out["XMP-dc:Rights"] == "iim rights" and done.credit == "iim credit"
+
+
+def test_complete_own_location_replaces_the_images_location_as_a_whole() -> None:
+    rec = record(locations=(Location(country="China", country_code="CN"),))
+    tags, _ = crosswalk.to_tags(rec)
+    existing = {"XMP-photoshop:City": "Old City", "IPTC:City": "Old City", "XMP-iptcCore:Location": "Old",
+                "IPTC:Country-PrimaryLocationCode": "FRA", "XMP-photoshop:Country": "France",
+                "XMP-iptcExt:LocationShown": [{"City": "Old City"}]}
+    done, out, gone, found = reconcile.complete(rec, tags, existing, iim=True)
+    assert sorted(gone) == ["IPTC:City", "IPTC:Country-PrimaryLocationCode", "XMP-iptcCore:Location",
+                            "XMP-photoshop:City"]
+    assert out["XMP-photoshop:Country"] == "China" and done.locations == rec.locations
+    assert [i.code for i in found] == ["W313"] * 4 and "'Old City' removed" in found[1].message
+    done, out, gone, _ = reconcile.complete(record(locations=()), {}, existing, iim=False)
+    assert gone == [] and not [t for t in out if t.startswith("IPTC:")]
+    assert done.locations == (Location(city="Old City"),) and "XMP-iptcExt:LocationShown" not in out
+    assert out["XMP-photoshop:City"] == "Old City" and ("dc.coverage", "Old City") in crosswalk.to_dc(done)
+
+
+def test_complete_keeps_finer_parts_of_the_same_place() -> None:
+    rec = record(locations=(Location(country="China", country_code="CHN"),))
+    tags, _ = crosswalk.to_tags(rec)
+    existing = {"XMP-photoshop:City": "Beijing", "IPTC:City": "Beijing", "XMP-photoshop:Country": "china",
+                "IPTC:Country-PrimaryLocationCode": "CHN"}
+    done, out, gone, found = reconcile.complete(rec, tags, existing, iim=True)
+    assert gone == [] and out["XMP-photoshop:City"] == out["IPTC:City"] == "Beijing"
+    assert out["XMP-photoshop:Country"] == "China" and done.locations == rec.locations
+    assert [i.code for i in found] == ["I312"] and "'Beijing'" in found[0].message

@@ -205,8 +205,9 @@ def test_latin1_iim_is_transcoded_not_relabelled(et: ExifTool, tmp_path: Path) -
     assert b"\xa9 2004 Nobody" in smiley.read_bytes()
     assert et.read(smiley)["IPTC:CopyrightNotice"] == "© 2004 Nobody"  # unmarked IIM is read as Latin
     found = et.write(smiley, {"IPTC:Caption-Abstract": "新しい caption"})
-    assert codes(found) == ["W307", "W308"]  # re-writing truncates the over-long Category (3 bytes max)
+    assert codes(found) == ["W307", "W308", "W301"]  # the over-long Category (3 bytes max) is clipped
     assert "IPTC:Category exceeds length limit" in found[1].message
+    assert "IPTC:Category clipped from 6 to 3 bytes" in found[2].message and "'Things'" in found[2].message
     read = et.read(smiley)
     assert read["IPTC:CopyrightNotice"] == "© 2004 Nobody"
     assert read["IPTC:Caption-Abstract"] == "新しい caption"
@@ -390,3 +391,72 @@ def test_empty_values_write_nothing_and_keep_existing(et: ExifTool, jpeg: Path) 
     read = et.read(jpeg)
     assert (read["XMP-dc:Description"], read["XMP-dc:Subject"]) == ("kept", ["kept"])
     assert "XMP-dc:Title" not in read
+
+
+def latin1_iim_jpeg(path: Path, **values: str) -> Path:
+    """A JPEG with IIM written as Latin-1 and no CodedCharacterSet (as old software did)."""
+    camera_jpeg(path)
+    args = [f"-IPTC:{tag}={value}" for tag, value in values.items()]
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-charset", "iptc=Latin", *args, str(path)], check=True)
+    return path
+
+
+def test_transcoding_latin1_iim_clips_grown_values_at_a_character_boundary(et: ExifTool, tmp_path: Path) -> None:
+    # 31 ASCII bytes + é: 32 bytes in Latin-1 (fits), 33 in UTF-8. ExifTool cuts the é in half
+    # (writing '.'), and warns for the first such value only; each value must lose the whole
+    # character, and say so.
+    grown = "x" * 31 + "é"
+    jpeg = latin1_iim_jpeg(tmp_path / "latin.jpg", **{"By-lineTitle": grown, "Writer-Editor": grown, "City": "Zürich"})
+    found = et.write(jpeg, {"IPTC:Headline": "new"})
+    w301 = [i for i in found if i.code == "W301"]
+    assert codes(found)[0] == "W307" and set(codes(found)) == {"W307", "W308", "W301"}
+    assert sorted(i.field for i in w301) == ["IPTC:By-lineTitle", "IPTC:Writer-Editor"]
+    assert "clipped from 33 to 32 bytes" in w301[0].message and repr(grown) in w301[0].message
+    read = et.read(jpeg)
+    assert read["IPTC:Writer-Editor"] == read["IPTC:By-lineTitle"] == ["x" * 31] and read["IPTC:City"] == "Zürich"
+    assert b"\x00\x1f" + b"x" * 31 + b"\x1c" in jpeg.read_bytes()  # 31 bytes: no half character, no '.'
+    assert et.verify(jpeg, {"IPTC:Headline": "new"}, read) == []
+
+
+def test_iptc_digest_is_current_in_tiff_with_odd_length_iim(et: ExifTool, tmp_path: Path) -> None:
+    # A TIFF stores IIM padded to 4 bytes; ExifTool's IPTCDigest=new hashes it unpadded.
+    tiff = conformance("exiv2_Reagan.tiff", tmp_path)
+    for keyword in ("pol", "poli", "polic"):
+        tags = {"IPTC:Keywords": [keyword], "XMP-dc:Subject": [keyword]}
+        assert et.write(tiff, tags) == []
+        read = et.read(tiff)
+        assert read["Photoshop:IPTCDigest"] == read["File:CurrentIPTCDigest"], keyword
+        assert "ExifTool:Warning" not in read
+        assert et.verify(tiff, tags, read) == []
+
+
+def test_other_languages_survive_and_copies_of_x_default_follow(et: ExifTool, jpeg: Path) -> None:
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Title=Old", "-XMP-dc:Title-en-US=Old",
+                    "-XMP-dc:Title-de=Alter Titel", "-XMP-dc:Rights-fr=Droits", "-XMP-dc:Rights=Rights",
+                    "-XMP-iptcExt:Event=Old event", "-XMP-iptcExt:Event-de=Altes Ereignis", str(jpeg)], check=True)
+    tags = {"XMP-dc:Title": "New", "XMP-dc:Rights": "New rights", "XMP-iptcExt:Event": "New event",
+            "XMP-dc:Description": "New description"}
+    assert et.write(jpeg, tags) == []
+    read = et.read(jpeg)
+    assert (read["XMP-dc:Title"], read["XMP-dc:Title-en-US"], read["XMP-dc:Title-de"]) == ("New", "New", "Alter Titel")
+    assert (read["XMP-dc:Rights"], read["XMP-dc:Rights-fr"]) == ("New rights", "Droits")
+    assert (read["XMP-iptcExt:Event"], read["XMP-iptcExt:Event-de"]) == ("New event", "Altes Ereignis")
+    assert read["XMP-dc:Description"] == "New description"
+    assert et.verify(jpeg, tags, read) == []
+
+
+def test_delete_removes_named_tags_only(et: ExifTool, tmp_path: Path) -> None:
+    image = conformance("IPTC-PhotometadataRef-Std2023.2.jpg", tmp_path)
+    gone = ["XMP-iptcCore:Location", "IPTC:Sub-location"]
+    tags = {"XMP-photoshop:City": "Beijing", "IPTC:City": "Beijing"}
+    assert codes(et.write(image, tags, delete=gone)) == ["W307"]  # ASCII IIM without a marker
+    read = et.read(image)
+    assert not set(gone) & read.keys() and read["IPTC:City"] == "Beijing"
+    assert read["IPTC:Province-State"] == "Province/State(Core)(ref2023.2)"
+    assert read["Photoshop:IPTCDigest"] == read["File:CurrentIPTCDigest"]
+    assert et.verify(image, tags, read, deleted=gone) == []
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-IPTC:Sub-location=back", str(image)], check=True)
+    assert sorted(i.field for i in et.verify(image, tags, deleted=gone)) == ["IPTC:Sub-location",
+                                                                             "Photoshop:IPTCDigest"]
+    with pytest.raises(ValueError):
+        et.write(image, {}, delete=["IPTC:City=\n-all"])
