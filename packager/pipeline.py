@@ -105,22 +105,40 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     if extraction.errors:
         return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
     final = out_dir / extraction.config.info.identifier
+    aside = out_dir / f".{final.name}.previous"
+    if aside.is_dir() and not final.exists():
+        log.warning("restoring %s: an earlier --replace run stopped before it could put it back", final)
+        aside.rename(final)
     if not (replace_existing and final.exists()):
         return _build(extraction, out_dir, workers, progress)
-    aside = out_dir / f".{final.name}.previous"
+    return _replace(extraction, final, aside, workers, progress)
+
+
+def _replace(extraction: Extraction, final: Path, aside: Path, workers: int, progress: Progress | None) -> BagRun:
+    """Build a new bag while the old one waits at ``aside``; swap only if the new one is valid.
+
+    A new bag that was written but does not validate is kept for inspection
+    as ``.<identifier>.rejected`` and the old bag goes back in place.
+    """
     if aside.exists():
         shutil.rmtree(aside)
     final.rename(aside)
     try:
-        run = _build(extraction, out_dir, workers, progress)
+        run = _build(extraction, final.parent, workers, progress)
     except BaseException:
         if not final.exists():
             aside.rename(final)
         raise
-    if run.bag is None:
-        aside.rename(final)
-    else:
+    if run.ok:
         shutil.rmtree(aside)
+        return run
+    if run.bag is not None:
+        rejected = final.parent / f".{final.name}.rejected"
+        if rejected.exists():
+            shutil.rmtree(rejected)
+        run.bag.rename(rejected)
+        run = replace(run, bag=rejected)
+    aside.rename(final)
     return run
 
 
@@ -272,7 +290,7 @@ def collection_dict(cfg: config_mod.CollectionConfig) -> dict[str, Any]:
     return {"identifier": info.identifier, "title": info.title, "description": info.description,
             "language": info.language, "rights": info.rights, "creator": list(info.creator),
             "publisher": info.publisher, "date": info.date, "coverage": info.coverage, "source": info.source,
-            "digital_source_type": info.digital_source_type, "config": str(cfg.path)}
+            "digital_source_type": info.digital_source_type, "config": cfg.path.name}
 
 
 def software(exiftool_version: str = "") -> dict[str, str]:

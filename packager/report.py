@@ -106,8 +106,10 @@ def bag_text(run: BagRun) -> str:
         lines += [f"{item.file}: {issue_line(i)}" for i in item.issues if i.severity != "info"]
     if run.bag is None:
         lines.append("No bag written: fix the errors above and run again (the originals were not changed).")
-    else:
+    elif run.ok:
         lines.append(f"Bag written: {run.bag} ({len(run.items)} items)")
+    else:
+        lines.append(f"Bag written but it does NOT validate: {run.bag} (see the problems below)")
     if run.validation is not None:
         lines.append(validation_text(run.validation).rstrip("\n"))
     return "\n".join(lines) + "\n"

@@ -141,3 +141,35 @@ def test_replace_swaps_only_when_the_new_bag_is_complete(tmp_path: Path, monkeyp
     assert marker.read_bytes() == old_info  # the old bag is back, untouched
     result = run_cli("bag", COLLECTION, "--out", out)
     assert result.code == EXIT_FAILED and "E401" in result.stdout + result.stderr
+
+
+def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "bags"
+    first = pipeline.build_bag(COLLECTION, out)
+    assert first.ok and first.bag is not None
+    old_info = (first.bag / "bag-info.txt").read_bytes()
+    real = pipeline.validate
+
+    def reject(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = real(*args, **kwargs)
+        from dataclasses import replace as swap
+
+        from packager import issues
+        return swap(report, problems=(issues.make("E501", detail="pretend the new bag is broken"),))
+
+    monkeypatch.setattr(pipeline, "validate", reject)
+    run = pipeline.build_bag(COLLECTION, out, replace_existing=True)
+    assert not run.ok and run.bag == out / f".{first.bag.name}.rejected"
+    assert (first.bag / "bag-info.txt").read_bytes() == old_info  # the valid old bag is back in place
+    assert sorted(p.name for p in out.iterdir()) == [f".{first.bag.name}.rejected", first.bag.name]
+
+
+def test_a_bag_left_aside_by_a_killed_replace_is_restored(tmp_path: Path) -> None:
+    out = tmp_path / "bags"
+    first = pipeline.build_bag(COLLECTION, out)
+    assert first.bag is not None
+    first.bag.rename(out / f".{first.bag.name}.previous")  # as if killed mid-swap
+    result = run_cli("bag", COLLECTION, "--out", out)
+    assert result.code == EXIT_FAILED and "E401" in result.stderr  # the old bag is back, so no silent overwrite
+    assert sorted(p.name for p in out.iterdir()) == [first.bag.name]
