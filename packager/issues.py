@@ -92,6 +92,7 @@ _define("W308", WARNING, "ExifTool warning for {file}: {detail}")
 _define("E309", ERROR, "refusing path with a line break: {file!r}")
 _define("I312", INFO, "{detail}")  # a field the record leaves empty kept from the image's own metadata
 _define("W313", WARNING, "{detail}")  # an image's own copy replaced so that XMP, IIM and EXIF agree
+_define("W314", WARNING, "{detail}")  # an image's own value replaced by the record's (old value kept here)
 _define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {detail}")
 _define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.0) cannot carry "
         "(control characters, U+FFFE/U+FFFF) written as U+FFFD in every copy")

@@ -34,7 +34,8 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
     whole: the image's parts the record lacks are deleted (W313); where every
     part both name agrees, the image's further parts (a city in the country)
     are kept. Without a location of its own, the record takes the image's
-    LocationShown, which stays as it is.
+    LocationShown, which stays as it is. Each value of the image's own that
+    the record replaces is reported with its old text (W314).
 
     Returns the record, the tags to write, the tags to delete and the issues.
     """
@@ -68,7 +69,19 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
                       if _texts(existing.get(home)) not in ([], _texts(value))]
             if m.source != "location":
                 fills[m.field] = tuple(values) if m.repeat else values[0]
+        else:
+            found += _overwritten(record, m, homes, out, existing)
     return replace(record, **fills), out, delete, found
+
+
+def _overwritten(record: Record, m: Mapping, homes: list[str], out: Tags, existing: Any) -> list[Issue]:
+    """W314 for each of the image's own values our record replaces: the bag keeps
+    only the original's checksum, so the old value survives in this message."""
+    return [issues.make("W314", path=record.file, field=m.field, detail=(
+                f"{record.file}: the original's {home} {_show(_texts(existing.get(home)))} is replaced by "
+                f"{_show(_texts(out[home]))} from the record"))
+            for home in homes if home in out and home in existing
+            and [t.casefold() for t in _texts(existing.get(home))] not in ([], [t.casefold() for t in _texts(out[home])])]
 
 
 def _same_place(ours: Location, existing: Any, trusted: bool, cw: Crosswalk) -> bool:

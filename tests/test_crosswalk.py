@@ -146,3 +146,14 @@ def test_complete_keeps_finer_parts_of_the_same_place() -> None:
     assert gone == [] and out["XMP-photoshop:City"] == out["IPTC:City"] == "Beijing"
     assert out["XMP-photoshop:Country"] == "China" and done.locations == rec.locations
     assert [i.code for i in found] == ["I312"] and "'Beijing'" in found[0].message
+
+
+def test_an_images_own_value_that_the_record_replaces_is_reported_with_its_old_text() -> None:
+    rec = record()
+    tags, _ = crosswalk.to_tags(rec)
+    existing = {"XMP-dc:Description": "The photographer's own caption", "IFD0:ImageDescription": "OLYMPUS DIGITAL CAMERA"}
+    _, out, _, found = reconcile.complete(rec, tags, existing, iim=True)
+    assert out["XMP-dc:Description"] == rec.description
+    w314 = [i for i in found if i.code == "W314"]
+    assert len(w314) == 2
+    assert "The photographer's own caption" in w314[0].message and "OLYMPUS DIGITAL CAMERA" in w314[1].message
