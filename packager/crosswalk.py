@@ -231,8 +231,8 @@ def render_markdown(crosswalk: Crosswalk | None = None) -> str:
         "`python scripts/crosswalk_table.py`; do not edit by hand, a test compares the two.",
         "",
         "XMP holds the full value (master copy). IIM values are clipped to the byte limit at a "
-        "UTF-8 character boundary, and each clipping is reported as warning W301. Fields marked "
-        "*first location* come from the item's first location shown; all locations go into "
+        "UTF-8 character boundary, and each clipping is reported as warning W301. Fields labelled "
+        "*(first location)* come from the item's first location shown; all locations go into "
         "`LocationShown` with their identifiers in `LocationId`.",
         "",
         "| Field | Label | Dublin Core | XMP (master) | IPTC-IIM | IIM bytes | EXIF | Repeats |",
