@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import queue
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from .errors import PackagerError
 from .hashing import copy_with_digests
 from .imaging import pixel_digest
 from .model import ERROR, Issue, ItemResult
+from .provenance import software
 from .tagvalues import carries_iim, file_type
 from .validate import ValidationReport, validate
 
@@ -291,14 +291,6 @@ def collection_dict(cfg: config_mod.CollectionConfig) -> dict[str, Any]:
             "language": info.language, "rights": info.rights, "creator": list(info.creator),
             "publisher": info.publisher, "date": info.date, "coverage": info.coverage, "source": info.source,
             "digital_source_type": info.digital_source_type, "config": cfg.path.name}
-
-
-def software(exiftool_version: str = "") -> dict[str, str]:
-    """Versions recorded in every report and bag."""
-    out = {"packager": __version__, "crosswalk": crosswalk.load().version, "python": platform.python_version()}
-    if exiftool_version:
-        out["exiftool"] = exiftool_version
-    return out
 
 
 def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> list[tuple[str, str]]:

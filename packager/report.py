@@ -11,7 +11,8 @@ from collections import Counter
 from typing import Any, Iterable
 
 from .model import ERROR, WARNING, Issue, ItemResult
-from .pipeline import BagRun, Extraction, collection_dict, software
+from .pipeline import BagRun, Extraction, collection_dict
+from .provenance import software
 from .validate import ValidationReport
 
 

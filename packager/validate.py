@@ -16,6 +16,7 @@ from . import metacheck
 from .bagit_check import BagCheck, check_bag
 from .embed import ExifTool
 from .model import ERROR, WARNING, Issue
+from .provenance import software
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,8 +66,6 @@ def validate(path: Path, *, exiftool: ExifTool | None = None, fast: bool = False
     skips hashing; both skip the metadata layer, which needs to read files.
     An ExifTool is started when the metadata layer needs one and none is given.
     """
-    from .pipeline import software  # late: pipeline imports this module
-
     bag_progress = (lambda done, total: progress("verify", done, total)) if progress else None
     result = check_bag(path, fast=fast, completeness_only=completeness_only, progress=bag_progress)
     problems = list(result.problems)
