@@ -130,6 +130,8 @@ _define("E605", ERROR, "{detail}")  # originals checksum file
 _define("E606", ERROR, "{file}: {detail}")  # cannot read embedded metadata
 # Twins of E603/E604/E606/E609 for bags another tool wrote: their images need not
 # embed what their metadata.csv says, so a disagreement is only a warning.
+_define("E610", ERROR, "{file}: embedded {tag} is {actual!r} but records.json says {expected!r} was written; "
+        "the image changed after packaging: ask the depositor to package it again")
 _define("E609", ERROR, "{file}: EXIF {tag} is {actual!r} but should equal the XMP value {expected!r}; "
         "readers that prefer EXIF would show a different value: package the image again")
 for _code in ("E603", "E604", "E606", "E609"):

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from . import crosswalk, issues, sidecars
+from . import crosswalk, issues, sidecars, tagvalues
 from .errors import PackagerError
 from .imaging import pixel_digest
 from .model import WARNING, Issue
@@ -65,9 +65,11 @@ def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
         found.append(issues.make("E602", path=str(RECORDS_PATH),
                                  detail=f"{RECORDS_PATH} (the full records, with each image's pixel digest) is "
                                         "missing from a bag written by packager; package the collection again"))
-    found.extend(_check_records_json(bag, rows, pixels=read_tags is not None, ours=ours))
+    records = _load_records(bag, found)
+    found.extend(_check_records_json(records, rows, bag, pixels=read_tags is not None, ours=ours))
     if read_tags is not None and rows:
-        embedded = _check_embedded(bag, rows, read_tags)
+        written = _written_tags(records) if ours else {}
+        embedded = _check_embedded(bag, rows, read_tags, written)
         # Another depositor's images need not embed what its metadata.csv says:
         # there a disagreement is worth a warning, in our bags it is an error.
         found.extend(embedded if ours else [_as_warning(i) for i in embedded])
@@ -206,22 +208,38 @@ def _check_originals(bag: Path, rows: dict[str, list[tuple[str, str]]] | None) -
     return found
 
 
-def _check_records_json(bag: Path, rows: dict[str, list[tuple[str, str]]], pixels: bool,
-                        ours: bool = False) -> list[Issue]:
-    """records.json (our full records) must agree with metadata.csv, describe every
-    row and, when ``pixels``, each image must still decode to its original's pixel
-    digest (which our bags give for every image)."""
+def _load_records(bag: Path, found: list[Issue]) -> list[dict[str, Any]] | None:
+    """The items of records.json, or None when it is absent or unusable (reported)."""
     path = bag / RECORDS_PATH
     where = str(RECORDS_PATH)
     if not path.is_file():
-        return []
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        return [issues.make("E602", path=where, detail=f"{RECORDS_PATH} is not valid JSON: {exc}")]
+        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} is not valid JSON: {exc}"))
+        return None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        return [issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no 'items' list of records")]
+        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no 'items' list of records"))
+        return None
+    return items
+
+
+def _written_tags(records: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """The tag set records.json says was embedded, by payload path."""
+    return {str(item.get("payload")): item["tags"] for item in records or ()
+            if isinstance(item.get("tags"), dict)}
+
+
+def _check_records_json(items: list[dict[str, Any]] | None, rows: dict[str, list[tuple[str, str]]], bag: Path,
+                        pixels: bool, ours: bool = False) -> list[Issue]:
+    """records.json (our full records) must agree with metadata.csv, describe every
+    row and, when ``pixels``, each image must still decode to its original's pixel
+    digest (which our bags give for every image)."""
+    where = str(RECORDS_PATH)
+    if items is None:
+        return []
     found: list[Issue] = []
     described = {str(item.get("payload", "")) for item in items}
     for name in sorted(set(rows) - described):
@@ -274,14 +292,32 @@ def _read_batch(bag: Path, names: list[str], read_tags: ReadTags) -> list[dict[s
     return [result for name in names for result in _read_batch(bag, [name], read_tags)]
 
 
-def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags: ReadTags) -> list[Issue]:
+def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags: ReadTags,
+                    written: dict[str, dict[str, Any]]) -> list[Issue]:
     names = sorted(rows)
     found: list[Issue] = []
     for start in range(0, len(names), READ_BATCH):
         batch = names[start:start + READ_BATCH]
         for name, tags in zip(batch, _read_batch(bag, batch, read_tags), strict=True):
-            found.extend(_check_one_image(name, rows[name], tags))
+            problems = _check_one_image(name, rows[name], tags)
+            if name in written and isinstance(tags, dict) and not tags.get("ExifTool:Error"):
+                problems += _compare_written(name, written[name], tags)
+            found.extend(problems)
     return found
+
+
+def _compare_written(name: str, written: dict[str, Any], tags: dict[str, Any]) -> list[Issue]:
+    """E610 for each embedded tag that differs from the tag set records.json says
+    was written, beyond what the Dublin Core and mirror checks already cover
+    (locations and their identifiers, credit, the IIM marker and digest)."""
+    covered = _dc_covered_tags() | {"Photoshop:IPTCDigest"}  # a stale digest follows from an IIM change
+    return [i for i in tagvalues.compare(written, tags, name, code="E610") if i.field not in covered]
+
+
+def _dc_covered_tags() -> set[str]:
+    checked = crosswalk.embedded_dc_elements()
+    return {tag for m in crosswalk.load().mappings if m.dc in checked and m.source != "location"
+            and m.field != "locations" for tag in (m.xmp, m.iim, m.exif) if tag}
 
 
 def _check_one_image(name: str, pairs: list[tuple[str, str]], tags: dict[str, Any] | str) -> list[Issue]:

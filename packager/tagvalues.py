@@ -245,9 +245,11 @@ def _canonical(value: Any) -> Any:
     return tuple(_canonical(v) if isinstance(v, (dict, list)) else str(v) for v in items if not _empty(v))
 
 
-def compare(expected: Mapping[str, object], actual: Mapping[str, Any], file: str) -> list[Issue]:
-    """One E303 per tag whose value in ``actual`` (from :meth:`ExifTool.read`) differs
-    from what :meth:`ExifTool.write` stores for ``expected``.
+def compare(expected: Mapping[str, object], actual: Mapping[str, Any], file: str,
+            code: str = "E303") -> list[Issue]:
+    """One issue (E303, or ``code`` with the same fields) per tag whose value in
+    ``actual`` (from :meth:`ExifTool.read`) differs from what
+    :meth:`ExifTool.write` stores for ``expected``.
 
     Bookkeeping values given in ``expected`` are ignored; instead, when IIM
     is expected, the file must say UTF-8 and hold a current IPTCDigest.
@@ -259,7 +261,7 @@ def compare(expected: Mapping[str, object], actual: Mapping[str, Any], file: str
         if "File:CurrentIPTCDigest" in actual:
             checks.append(("Photoshop:IPTCDigest", actual["File:CurrentIPTCDigest"],
                            actual.get("Photoshop:IPTCDigest")))
-    return [issues.make("E303", path=file, field=tag, file=file, tag=tag, expected=want, actual=got)
+    return [issues.make(code, path=file, field=tag, file=file, tag=tag, expected=want, actual=got)
             for tag, want, got in checks if _canonical(want) != _canonical(got)]
 
 

@@ -310,3 +310,20 @@ def test_malformed_records_json_is_reported_not_a_crash(sample_bag: Path, value:
     code, found = problems(sample_bag)
     assert code == 1
     assert any(p["code"] == "E602" and IMAGE in p["message"] for p in found)
+
+
+@pytest.mark.parametrize("args, tag", [
+    (["-IPTC:all=", "-Photoshop:IPTCDigest="], "IPTC:CodedCharacterSet"),  # IIM stripped altogether
+    (["-XMP-photoshop:City=Shanghai", "-IPTC:City=Shanghai"], "XMP-photoshop:City"),  # both copies, in step
+    (["-XMP-iptcExt:LocationShownLocationId=http://example.org/x"], "XMP-iptcExt:LocationShown"),
+])
+def test_embedded_values_outside_dublin_core_are_checked_against_records_json(
+        sample_bag: Path, args: list[str], tag: str) -> None:
+    target = sample_bag / "data/objects/Surv - 011.jpg"
+    subprocess.run(["exiftool", "-q", "-overwrite_original", *args, str(target)], check=True)
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    e610 = [p for p in found if p["code"] == "E610"]
+    assert tag in {p["field"] for p in e610}
+    assert all(p["path"] == "data/objects/Surv - 011.jpg" for p in e610)
