@@ -205,6 +205,13 @@ def _check_originals(bag: Path, rows: dict[str, list[tuple[str, str]]] | None) -
             found.append(issues.make("E605", path=str(ORIGINALS_PATH),
                                      detail=f"{ORIGINALS_PATH} has no checksum of the original of {payload}; "
                                             "the chain of custody is broken: package the collection again"))
+    objects = [payload[len(OBJECTS_PREFIX):] for payload in rows]
+    for name in originals:
+        if not any(name == rel or name.endswith("/" + rel) for rel in objects):
+            found.append(issues.make("E605", path=str(ORIGINALS_PATH),
+                                     detail=f"{ORIGINALS_PATH} lists the original {name}, but the bag has no object "
+                                            "made from it: an item was removed after packaging; ask the "
+                                            "depositor for the complete package"))
     return found
 
 

@@ -327,3 +327,18 @@ def test_embedded_values_outside_dublin_core_are_checked_against_records_json(
     e610 = [p for p in found if p["code"] == "E610"]
     assert tag in {p["field"] for p in e610}
     assert all(p["path"] == "data/objects/Surv - 011.jpg" for p in e610)
+
+
+def test_a_whole_item_removed_with_every_sidecar_and_manifest_made_consistent(sample_bag: Path) -> None:
+    (sample_bag / "data/objects/Surv - 011.jpg").unlink()
+    (sample_bag / "data/metadata/dc/surv-011.xml").unlink()
+    path, doc = _records(sample_bag)
+    doc["items"] = [i for i in doc["items"] if i["file"] != "Surv - 011.jpg"]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    csv_path = sample_bag / "data/metadata/metadata.csv"
+    rows = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv_path.write_text("".join(r for r in rows if "Surv - 011.jpg" not in r), encoding="utf-8")
+    rehash(sample_bag)
+    code, found = problems(sample_bag)
+    assert code == 1
+    assert any(p["code"] == "E605" and "images/Surv - 011.jpg" in p["message"] for p in found)
