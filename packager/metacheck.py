@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -321,10 +322,11 @@ def _compare_written(name: str, written: dict[str, Any], tags: dict[str, Any]) -
     return [i for i in tagvalues.compare(written, tags, name, code="E610") if i.field not in covered]
 
 
-def _dc_covered_tags() -> set[str]:
+@lru_cache(maxsize=1)
+def _dc_covered_tags() -> frozenset[str]:
     checked = crosswalk.embedded_dc_elements()
-    return {tag for m in crosswalk.load().mappings if m.dc in checked and m.source != "location"
-            and m.field != "locations" for tag in (m.xmp, m.iim, m.exif) if tag}
+    return frozenset(tag for m in crosswalk.load().mappings if m.dc in checked and m.source != "location"
+                     and m.field != "locations" for tag in (m.xmp, m.iim, m.exif) if tag)
 
 
 def _check_one_image(name: str, pairs: list[tuple[str, str]], tags: dict[str, Any] | str) -> list[Issue]:

@@ -157,3 +157,12 @@ def test_an_images_own_value_that_the_record_replaces_is_reported_with_its_old_t
     w314 = [i for i in found if i.code == "W314"]
     assert len(w314) == 2
     assert "The photographer's own caption" in w314[0].message and "OLYMPUS DIGITAL CAMERA" in w314[1].message
+
+
+def test_crosswalk_limits_agree_with_the_embedders_safety_net() -> None:
+    """tagvalues clips every IIM dataset (also ones the crosswalk does not map); the two tables must agree."""
+    from packager.tagvalues import IIM_LIMITS
+
+    for m in crosswalk.load().mappings:
+        if m.iim:
+            assert IIM_LIMITS[m.iim.split(":", 1)[1]] == m.iim_bytes, m.iim
