@@ -2,7 +2,9 @@
 
 The work is split into :mod:`packager.analysis` (sentences, vocabularies,
 places, entities, title, overrides); this module only puts the parts
-together, copies the collection-level facts and turns notes into issues.
+together, copies the collection-level facts, applies the collection's
+``[defaults]`` and the per-item CSV columns, records where every value came
+from (:attr:`Record.provenance`) and turns notes into issues.
 
 :func:`analyse` is pure: the same item and collection always give the same
 record and issues, and the only I/O is loading the vocabularies in
@@ -11,11 +13,13 @@ record and issues, and the only I/O is loading the vocabularies in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import issues
 from .analysis import entities, overrides, places, text, title, vocab
 from .analysis.places import Place
 from .analysis.vocab import Mention, Term
-from .model import CollectionInfo, Issue, Item, Record
+from .model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, CollectionInfo, Issue, Item, Record, mark
 
 
 def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
@@ -23,20 +27,37 @@ def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
 
     An item without a caption (``caption=None``, already reported by the
     scan) gives a record with the collection facts and empty caption fields.
+
+    Values are layered, each layer attributed in the provenance: collection
+    facts, the caption, its analysis, the item's CSV columns (archivist),
+    then the collection's defaults where the record is still empty.
     """
-    caption = item.caption or ""
+    facts = Record(identifier=item.identifier, file=item.file, description="", caption_source=item.source,
+                   caption_line=item.line, digital_source_type=info.digital_source_type, **_collection_facts(info))
+    facts = mark(facts, None, COLLECTION)
+    captioned = mark(replace(facts, description=item.caption or ""), facts, CAPTION)
+    analysed, notes, truncated = _analysed(captioned, info)
+    decided = entities.source_type(analysed.headline, "") != ""
+    analysed = mark(analysed, captioned, ANALYSIS, edited=["digital_source_type"] if decided else [])
+    record, refused = overrides.apply(analysed, item)
+    record = mark(record, analysed, ARCHIVIST, edited=overrides.applied(item, refused))
+    found = _issues(item, record, truncated and record.truncated, notes) + refused  # before defaults: I202
+    return mark(overrides.with_defaults(record, info), record, COLLECTION), found
+
+
+def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[str, str, str]], bool]:
+    """The record with the caption's analysed fields, notes (code, detail, field) and whether it is cut off."""
+    caption = record.description
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
     headline = caption[:first_end].strip()
     truncated = text.is_truncated(caption)
     mentions = vocab.longest(vocab.proper_matcher().find(caption))
     found_places, notes = places.resolve(caption, mentions, first_end)
-    agents = entities.collect(mentions, first_end)
+    agents = entities.collect(mentions, first_end, caption)
     locations = tuple(p.location for p in found_places)
-    record = Record(
-        identifier=item.identifier,
-        file=item.file,
-        description=caption,
+    analysed = replace(
+        record,
         headline=headline,
         title=title.devise(headline, _title_mentions(mentions, found_places, first_end),
                            locations[0] if locations else None, cut_off=truncated and first_end >= len(caption)),
@@ -48,12 +69,9 @@ def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
         persons_shown=agents.persons_shown,
         persons_mentioned=agents.persons_mentioned,
         events=agents.events,
-        caption_source=item.source,
-        caption_line=item.line,
-        **_collection_facts(info),
     )
-    record, refused = overrides.apply(record, item)
-    return record, _issues(item, record, truncated and record.truncated, notes) + refused
+    return analysed, [(code, detail, "locations") for code, detail in notes] + [
+        (code, detail, "persons_shown") for code, detail in agents.notes], truncated
 
 
 def _collection_facts(info: CollectionInfo) -> dict[str, object]:
@@ -72,14 +90,14 @@ def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int)
     return sorted(inside, key=lambda m: m.start)
 
 
-def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, str]]) -> list[Issue]:
+def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, str, str]]) -> list[Issue]:
     """W201 only when the analysis saw the cut and no override denied it; I202 after location overrides."""
     where = {"path": item.source, "line": item.line}
     found: list[Issue] = []
     if cut_off and item.caption:
         found.append(issues.make("W201", field="description", tail=text.tail(item.caption), **where))
-    for code, detail in notes:
-        found.append(issues.make(code, field="locations", detail=detail, **where))
+    for code, detail, field in notes:
+        found.append(issues.make(code, field=field, detail=detail, **where))
     if item.caption and not record.locations:
         found.append(issues.make("I202", field="locations", **where))
     return found

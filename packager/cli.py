@@ -144,6 +144,30 @@ def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, work
 
 
 @cli.command()
+@click.argument("collection", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the sheet here instead of the collection's review sheet (default: review.csv beside "
+                   "collection.toml, or [source] review).")
+@json_option
+def review(collection: Path, out_file: Path | None, as_json: bool) -> None:
+    """Write the review sheet of COLLECTION: one row per item, for an archivist to correct.
+
+    Edit the sheet in a spreadsheet; the next extract or bag run reads it and
+    the archivist's values win. Running review again keeps the edits and
+    refreshes the rest. Exit 1 when a row with edits no longer matches an
+    image (nothing is written then) or an item has errors.
+    """
+    from .pipeline import write_review
+
+    def body() -> int:
+        run = write_review(collection, out_file)
+        _emit(as_json, report.review_document(run), report.review_text(run))
+        return EXIT_FAILED if run.errors or run.sheet is None else EXIT_OK
+
+    _run("review", as_json, body)
+
+
+@cli.command()
 @click.argument("bag_path", metavar="BAG", type=click.Path(path_type=Path))
 @json_option
 @click.option("--fast", is_flag=True, help="Check only Payload-Oxum and completeness.")

@@ -6,21 +6,32 @@ Unknown facts are left out or empty; nothing is invented to fill a gap.
 
 A collection may be given as the folder holding ``collection.toml`` or as the
 file itself.
+
+Optional parts: ``[source] review`` names the review sheet (default
+``review.csv`` beside collection.toml, see :mod:`packager.review`), and a
+``[defaults]`` table gives values for what the caption analysis finds
+nothing for: a place (``country``, and optionally ``province_state``,
+``city``, ``country_code``; completed from the gazetteer, so ``country =
+"China"`` also gives CHN) used for items whose caption names none, and
+``keywords`` added to every item.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import issues
 from .errors import ConfigError
-from .model import CollectionInfo
+from .model import CollectionInfo, Location
 
 CONFIG_NAME = "collection.toml"
+REVIEW_NAME = "review.csv"
+_DEFAULT_PLACE_KEYS = ("city", "province_state", "country", "country_code")
+_KEYWORD_BYTES = 64  # IIM Keywords
 DST_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _LIST_KEYS = ("creator", "contributor", "subject")
@@ -40,6 +51,7 @@ class CollectionConfig:
     images: Path
     pattern: str | None
     bag_info: tuple[tuple[str, str], ...]
+    review: Path | None = None  # the review sheet (it need not exist)
 
 
 def _fail(detail: str, path: Path) -> ConfigError:
@@ -74,9 +86,62 @@ def load(collection: Path) -> CollectionConfig:
     pattern = source.get("pattern")
     if pattern is not None:
         _check_pattern(pattern, path)
+    info = _with_defaults(info, data.get("defaults", {}), path)
+    review = root / _review_name(source, path)
+    if review in (root / captions, path.resolve()):
+        raise _fail(f"[source] review {review.name!r} would overwrite the captions or this file; name another file",
+                    path)
     return CollectionConfig(path=path, root=root, info=info, captions=root / captions,
                             images=root / images, pattern=pattern,
-                            bag_info=_bag_info(data.get("bag-info", {}), path))
+                            bag_info=_bag_info(data.get("bag-info", {}), path), review=review)
+
+
+def _review_name(source: dict[str, Any], path: Path) -> str:
+    if "review" not in source:
+        return REVIEW_NAME
+    name = _required_text(source, "review", "[source]", path)
+    if not name.lower().endswith(".csv"):
+        raise _fail(f"[source] review {name!r} must name a .csv file", path)
+    return name
+
+
+def _with_defaults(info: CollectionInfo, table: Any, path: Path) -> CollectionInfo:
+    """``info`` with the ``[defaults]`` place (completed from the gazetteer) and keywords."""
+    if not isinstance(table, dict):
+        raise _fail("[defaults] must be a table", path)
+    unknown = sorted(set(table) - set(_DEFAULT_PLACE_KEYS) - {"keywords"})
+    if unknown:
+        raise _fail(f"[defaults] has an unknown key {unknown[0]!r}; known keys: "
+                    f"{', '.join(_DEFAULT_PLACE_KEYS + ('keywords',))}", path)
+    place = {}
+    for key in _DEFAULT_PLACE_KEYS:
+        if key in table:
+            if not isinstance(table[key], str):
+                raise _fail(f"[defaults] {key} must be a string", path)
+            place[key] = table[key].strip()
+    keywords = table.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise _fail("[defaults] keywords must be a list of strings", path)
+    keywords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    long = [k for k in keywords if len(k.encode("utf-8")) > _KEYWORD_BYTES]
+    if long:
+        raise _fail(f"[defaults] keyword {long[0]!r} is longer than {_KEYWORD_BYTES} bytes (IIM Keywords)", path)
+    return replace(info, default_location=_default_location(place, path), default_keywords=tuple(keywords))
+
+
+def _default_location(place: dict[str, str], path: Path) -> Location:
+    from .analysis.overrides import Unusable, location_from  # the gazetteer loads only when needed
+
+    if not any(place.values()):
+        return Location()
+    try:
+        location = location_from(place)
+    except Unusable as exc:
+        raise _fail(f"[defaults] {exc}", path) from exc
+    if location.country and not location.country_code:
+        raise _fail(f"[defaults] country {location.country!r} is not in the gazetteer, so its code is unknown; "
+                    "add country_code (ISO 3166-1 alpha-3, e.g. CHN)", path)
+    return location
 
 
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:

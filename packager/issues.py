@@ -71,12 +71,33 @@ _define("E109", ERROR, "image folder not found: {folder}")
 _define("W110", WARNING, "caption on line {line} contains control characters or line separators; tabs, line "
         "breaks and separators are kept, others become U+FFFD because XML cannot carry them (W311)")
 _define("W111", WARNING, "{detail}")
+# 120-139: the review sheet (packager/review.py)
+_define("E120", ERROR, "review sheet {path} cannot be read: {detail}; fix or delete it (`packager review` writes a "
+        "new one)")
+_define("E121", ERROR, "review sheet {path}, row {line}: {detail}")  # a row with edits that matches no item
+_define("W122", WARNING, "review sheet {path}, row {line}: {detail}")  # the same, without edits
+_define("E123", ERROR, "review sheet {path}, row {line}, column {column} ({identifier}): {value!r} is not usable: "
+        "{detail}; the analysed value is kept until the cell is corrected")
+_define("W124", WARNING, "review sheet {path}, row {line}: the caption column is read-only and the change was "
+        "ignored; correct the caption in {source}, then run `packager review` again")
+_define("W125", WARNING, "review sheet {path} has no {column!r} column, so edits are found by comparing each cell "
+        "with the current analysis; run `packager review` to add it back")
+_define("I126", INFO, "review sheet {path}: {edits} edited cell(s) of {items} item(s) applied")
+_define("I127", INFO, "review sheet {path} has no row for {identifier}; its analysed values are used (run "
+        "`packager review` to add the row)")
+_define("W128", WARNING, "review sheet {path}: column {column!r} is not a sheet column and is ignored; known "
+        "columns: {known}")
 
 # --- 2xx analysing captions -------------------------------------------------
 _define("W201", WARNING, "caption appears cut off mid-sentence (ends with {tail!r}); text kept as is, record marked truncated")
 _define("I202", INFO, "no place recognised in the caption")
 _define("W203", WARNING, "{detail}")
 _define("I204", INFO, "{detail}")
+# 215-219: checks across the collection
+_define("W215", WARNING, "caption is nearly identical to {other}'s ({other_file}, similarity {score:.2f}): check "
+        "that the two images are different pictures, or remove one")
+_define("I210", INFO, "person {detail} was recognised from a role word, not from the vocabulary; check the name, "
+        "and add it to schemas/organisations.json (persons) if it should be recognised everywhere")
 
 # --- 3xx crosswalk and embedding --------------------------------------------
 _define("W301", WARNING, "{tag} clipped from {length} to {limit} bytes at a character boundary (IIM limit); "

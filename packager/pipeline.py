@@ -18,13 +18,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, reconcile, sidecars, text
+from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, reconcile, review, sidecars, text
+from . import sheet as sheet_mod
+from .analysis import similar
 from .bagging import BagWriter
 from .embed import ExifTool
-from .errors import PackagerError
+from .errors import PackagerError, UsageError
 from .hashing import copy_with_digests
 from .imaging import pixel_digest
-from .model import ERROR, Issue, ItemResult
+from .model import ERROR, IMAGE, Issue, ItemResult, mark
 from .provenance import software
 from .tagvalues import carries_iim, file_type
 from .validate import ValidationReport, validate
@@ -69,21 +71,113 @@ class BagRun:
 
 
 def extract(collection_path: Path) -> Extraction:
-    """Read, pair and analyse a collection; write nothing."""
+    """Read, pair and analyse a collection, and apply its review sheet; write nothing."""
     cfg = config_mod.load(collection_path)
+    base, found = analyse_collection(cfg)
+    items, sheet_issues = _reviewed(cfg, base)
+    return Extraction(config=cfg, items=tuple(_finished(r) for r in items), issues=tuple(found + sheet_issues))
+
+
+def analyse_collection(cfg: config_mod.CollectionConfig) -> tuple[list[ItemResult], list[Issue]]:
+    """The records as the analysis gives them, before the review sheet, and the collection's issues.
+
+    Items carry their record and issues only; :func:`_finished` adds the tags.
+    """
     items, found = collection.scan(cfg.captions, cfg.images, cfg.pattern)
     results = []
     for item in items:
         if item.image is None or item.caption is None:
             continue  # reported by scan (E104/E105), naming both sides
         record, record_issues = analyse.analyse(item, cfg.info)
-        record, cleaned = text.clean_record(record)
-        record_issues = list(record_issues) + cleaned
-        tags, clip_issues = crosswalk.to_tags(record, iim=Path(item.file).suffix.lower() in IIM_SUFFIXES)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
-                                  issues=tuple(record_issues) + tuple(clip_issues), tags=tags,
-                                  dublin_core=tuple(crosswalk.to_dc(record))))
-    return Extraction(config=cfg, items=tuple(results), issues=tuple(found))
+                                  issues=tuple(record_issues)))
+    return _near_duplicates(results), found
+
+
+def _near_duplicates(results: list[ItemResult]) -> list[ItemResult]:
+    """W215 on both items of each pair of near-identical captions, naming the other."""
+    pairs = similar.near_duplicates((r.identifier, r.record.description) for r in results if r.record)
+    by_id = {r.identifier: r for r in results}
+    extra: dict[str, list[Issue]] = {}
+    for pair in pairs:
+        for this, other in ((pair.first, pair.second), (pair.second, pair.first)):
+            record = by_id[this].record
+            assert record is not None
+            extra.setdefault(this, []).append(issues.make(
+                "W215", path=record.caption_source, line=record.caption_line, field="description", other=other,
+                other_file=by_id[other].file, score=pair.score))
+    return [replace(r, issues=r.issues + tuple(extra.get(r.identifier, ()))) for r in results]
+
+
+def _reviewed(cfg: config_mod.CollectionConfig, base: list[ItemResult]) -> tuple[list[ItemResult], list[Issue]]:
+    """The items with the review sheet's edits applied (when there is a sheet), and the sheet's issues."""
+    if cfg.review is None or not cfg.review.exists():
+        return base, []
+    sheet, found = review.read(cfg.review)
+    if sheet is None:
+        return base, found
+    matched, mismatched = review.match(sheet, base)
+    items, count = review.apply_matches(base, matched, sheet.path)
+    found += mismatched + review.read_only_changes(sheet, matched, base)
+    if count:
+        edited = sum(1 for m in matched.values() if m.edits)
+        found.append(issues.make("I126", path=str(sheet.path), edits=count, items=edited))
+    return review.without_rows(sheet, items), found
+
+
+def _finished(item: ItemResult) -> ItemResult:
+    """The item with storable text in its record, its tags and Dublin Core."""
+    assert item.record is not None
+    record, cleaned = text.clean_record(item.record)
+    tags, clip_issues = crosswalk.to_tags(record, iim=Path(item.file).suffix.lower() in IIM_SUFFIXES)
+    return replace(item, record=record, issues=item.issues + tuple(cleaned) + tuple(clip_issues), tags=tags,
+                   dublin_core=tuple(crosswalk.to_dc(record)))
+
+
+@dataclass(frozen=True)
+class ReviewRun:
+    """What ``packager review`` did: the sheet written (None when refused), its rows and kept edits."""
+
+    config: config_mod.CollectionConfig
+    sheet: Path | None
+    rows: int
+    edits: int
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(i.severity == ERROR for i in self.issues)
+
+
+def write_review(collection_path: Path, out: Path | None = None) -> ReviewRun:
+    """Write the review sheet (to ``out`` or the configured place), keeping the archivist's edits.
+
+    The edits come from the configured sheet, the one extract applies. Nothing
+    is written while that sheet cannot be read or a row with edits matches no
+    item (E120/E121): rewriting would lose those edits. The sheet replaces the
+    old one in one step; originals are never touched.
+    """
+    cfg = config_mod.load(collection_path)
+    target = Path(out) if out is not None else cfg.review
+    assert target is not None
+    protected = {cfg.path.resolve(), cfg.captions.resolve()}
+    if target.resolve() in protected or target.resolve().parent == cfg.images.resolve():
+        raise UsageError(f"--out {target} would overwrite the collection's own files; name another file")
+    base, found = analyse_collection(cfg)
+    final, sheet_issues = _reviewed(cfg, base)
+    found += sheet_issues
+    kept: dict[str, review.Match] = {}
+    if cfg.review is not None and cfg.review.exists():
+        sheet, _ = review.read(cfg.review)
+        kept = review.match(sheet, base)[0] if sheet is not None else {}
+    if any(i.code in ("E120", "E121") for i in found):
+        return ReviewRun(config=cfg, sheet=None, rows=0, edits=0, issues=tuple(found))
+    items = [_finished(r) for r in final]
+    data = review.sheet_bytes(base, {i.identifier: i for i in items}, kept)
+    sheet_mod.write_atomically(target, data)
+    item_issues = tuple(i for item in items for i in item.issues if i.severity == ERROR)
+    return ReviewRun(config=cfg, sheet=target, rows=len(base), edits=review.edit_count(kept),
+                     issues=tuple(found) + item_issues)
 
 
 class _Abandon(Exception):
@@ -229,6 +323,7 @@ def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) ->
         if not iim:
             found.append(issues.make("W305", path=payload, format=file_type(existing) or "this"))
         record, tags, gone, kept = reconcile.complete(item.record, tags, existing, iim=iim)
+        record = mark(record, item.record, IMAGE)  # values kept from the image's own metadata
         item = replace(item, record=record, tags=tags, dublin_core=tuple(crosswalk.to_dc(record)))
         found += kept
         embedding += et.write(staged, tags, delete=gone, existing=existing)

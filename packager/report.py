@@ -7,11 +7,12 @@ Pure functions from result values to strings; the CLI decides where they go
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any, Iterable
 
-from .model import ERROR, WARNING, Issue, ItemResult
-from .pipeline import BagRun, Extraction, collection_dict
+from .model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
+from .pipeline import BagRun, Extraction, ReviewRun, collection_dict
 from .provenance import software
 from .validate import ValidationReport
 
@@ -54,6 +55,29 @@ def bag_document(run: BagRun) -> dict[str, Any]:
     }
 
 
+def review_document(run: ReviewRun) -> dict[str, Any]:
+    return {
+        "command": "review",
+        "ok": run.sheet is not None and run.errors == 0,
+        "sheet": str(run.sheet) if run.sheet else None,
+        "software": software(),
+        "collection": collection_dict(run.config),
+        "issues": [i.to_dict() for i in run.issues],
+        "summary": {"rows": run.rows, "edits": run.edits, **_counts(run.issues)},
+    }
+
+
+def review_text(run: ReviewRun) -> str:
+    lines = [issue_line(i) for i in run.issues if i.severity != "info"]
+    if run.sheet is None:
+        lines.append("No review sheet written: the rows above hold edits that match no image; correct or delete "
+                     "them, then run review again.")
+    else:
+        lines.append(f"Review sheet written: {run.sheet} ({run.rows} rows, {run.edits} cells edited by the archivist "
+                     "kept). Edit it in a spreadsheet; extract and bag read it.")
+    return "\n".join(lines) + "\n"
+
+
 def validation_document(report: ValidationReport) -> dict[str, Any]:
     return {"command": "validate", "ok": report.valid, **report.to_dict()}
 
@@ -69,6 +93,9 @@ def issue_line(issue: Issue) -> str:
         where += f":{issue.line}"
     if where and issue.message.startswith(where):
         where = ""  # the message already begins with it
+    elif issue.path and issue.path in issue.message and (
+            issue.line is None or f"row {issue.line}" in issue.message or f"line {issue.line}" in issue.message):
+        where = ""  # the message already says where (e.g. "review sheet ..., row 7")
     where = f" {where}:" if where else ""
     return f"{issue.code} {issue.severity}{where} {issue.message}"
 
@@ -87,8 +114,30 @@ def _item_text(item: ItemResult) -> list[str]:
             lines.append(f"  keywords:  {', '.join(r.keywords)}")
         lines.append(f"  source:    {r.digital_source_type.rsplit('/', 1)[-1]}"
                      + ("   [caption truncated]" if r.truncated else ""))
+        given = _given(r)
+        if given:
+            lines.append(f"  given:     {given}")
     lines += [f"  {issue_line(i)}" for i in item.issues if i.severity != "info"]
     return lines
+
+
+def _given(record: Record) -> str:
+    """Fields that did not come from the caption or its analysis, by origin (e.g. "archivist: title, city")."""
+    by_origin: dict[str, list[str]] = {}
+    for path, origin in record.provenance:
+        if origin in (CAPTION, ANALYSIS) or (origin == COLLECTION and path in _COLLECTION_FACTS):
+            continue
+        name = re.sub(r"\[\d+\]$", "", path).split(".")[-1]
+        if name in ("country_code", "identifiers"):
+            continue  # they follow the place
+        if name not in by_origin.setdefault(origin, []):
+            by_origin[origin].append(name)
+    return "; ".join(f"{origin}: {', '.join(names)}" for origin, names in by_origin.items())
+
+
+_COLLECTION_FACTS = frozenset({"identifier", "file", "caption_source", "caption_line", "creator", "rights",
+                               "publisher", "credit", "source", "language", "date", "collection",
+                               "digital_source_type"})
 
 
 def extraction_text(ex: Extraction) -> str:

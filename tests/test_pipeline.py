@@ -150,7 +150,8 @@ def test_location_from_the_caption_replaces_the_image_location_as_a_whole(tmp_pa
     assert not set(stale) & tags.keys()
     assert codes(run, name).count("W313") == len(stale)
     assert tags["XMP-iptcExt:LocationShown"] == [{"CountryName": "China", "CountryCode": "CHN",
-                                                  "LocationId": ["http://sws.geonames.org/1814991/"]}]
+                                                  "LocationId": ["http://sws.geonames.org/1814991/",
+                                                                 "urn:iso:std:iso:3166:-1:CN"]}]
 
 
 def test_a_bad_item_is_reported_and_the_others_still_embedded(tmp_path: Path,

@@ -1,14 +1,17 @@
 """Organisations, persons, events, keywords and the digital source type.
 
 What is *shown* comes from the first sentence only (see :mod:`.text`): an
-organisation or person named there is in the picture or is what the picture
-is about; a person named only later ("China's President Xi Jinping has
-launched...") is *mentioned*, not shown.
+organisation named there is featured in the picture or is what the picture
+is about; a person is shown only when that sentence presents them as in the
+picture (:mod:`.persons`), so "China's President Xi Jinping has launched..."
+mentions him even in the first sentence. Names in later sentences are only
+mentioned; mentioned organisations have no IPTC field and are dropped.
 
 Products are not organisations (IPTC's OrganisationInImageName names an
 organisation): a product in the first sentence adds its maker to the
 organisations and its own name to the keywords, so "Face ++" yields Megvii
-and the keyword "Face++".
+and the keyword "Face++". An event (IPTC Event) does not add its organiser:
+a guard on a street during the party congress does not show the party.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .vocab import Mention, keywords
+from . import persons
+from .text import sentence_spans
+from .vocab import DEPICTED, Mention, keywords
 
 
 @dataclass(frozen=True)
@@ -26,35 +31,44 @@ class Agents:
     persons_mentioned: tuple[str, ...]
     events: tuple[str, ...]
     products: tuple[str, ...]  # products named anywhere, for the keywords
+    notes: tuple[tuple[str, str], ...] = ()  # (issue code, detail): names found by a role word (I210)
 
 
-def collect(mentions: list[Mention], first_end: int) -> Agents:
-    """Sort entity mentions into shown/mentioned fields, in order of first mention."""
+def collect(mentions: list[Mention], first_end: int, text: str | None = None) -> Agents:
+    """Sort entity mentions into shown/mentioned fields, in order of first mention.
+
+    With the caption ``text`` the words around each name decide whether a
+    person is shown, and names the vocabulary lacks are found by their role
+    word; without it every person in the first sentence counts as shown.
+    """
+    found = list(mentions)
+    unlisted = persons.unlisted(text, mentions) if text else []
+    found += [persons.as_mention(person) for person in unlisted]
+    found.sort(key=lambda m: (m.start, -m.end))
+    people = [m for m in found if m.term.kind == "person"]
     organisations: list[str] = []
     shown: list[str] = []
     mentioned: list[str] = []
     events: list[str] = []
     products: list[str] = []
-    for mention in mentions:
+    for mention in found:
         term, in_first = mention.term, mention.end <= first_end
         if term.kind == "product":
             _add(products, term.name)
-        if not in_first:
-            if term.kind == "person":
-                _add(mentioned, term.name)
+        if term.kind == "person":
+            visible = persons.is_shown(text, mention, first_end, people) if text else in_first
+            _add(shown if visible else mentioned, term.name)
+        elif not in_first or (text and persons.is_cited(text, mention, first_end)):
             continue
-        if term.kind == "organisation":
+        elif term.kind == "organisation":
             _add(organisations, term.name)
         elif term.kind == "product":
             _add(organisations, term.data["maker"])
         elif term.kind == "event":
             _add(events, term.name)
-            for name in term.data.get("organisations", []):
-                _add(organisations, name)
-        elif term.kind == "person":
-            _add(shown, term.name)
+    notes = tuple(("I210", f"{p.name!r} (after {p.role!r})") for p in unlisted)
     return Agents(tuple(organisations), tuple(shown), tuple(p for p in mentioned if p not in shown),
-                  tuple(events), tuple(products))
+                  tuple(events), tuple(products), notes)
 
 
 def _add(values: list[str], value: str) -> None:
@@ -66,18 +80,36 @@ def find_keywords(text: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Controlled keywords for a caption, in order of first mention, then ``extra``.
 
     Concepts match independently (one phrase may name two concepts); implied
-    concepts follow the concept that implies them.
+    concepts follow the concept that implies them. *Subject* concepts count
+    anywhere in the caption: background sentences say what story the picture
+    belongs to, and that is what a subject search looks for. *Depicted*
+    concepts (people, things, settings) count only in the first sentence,
+    which describes the picture: a hotel named in the background is not in it.
     """
     vocab = keywords()
+    spans = sentence_spans(text)
+    first_end = spans[0][1] if spans else len(text)
     first: dict[str, int] = {}
     for mention in vocab.matcher.find(text):
+        if mention.end > first_end and vocab.kind(mention.term.name) == DEPICTED:
+            continue
         first.setdefault(mention.term.name, mention.start)
+    order = list(vocab.concepts)
     out: list[str] = []
-    for label in sorted(first, key=lambda lbl: (first[lbl], list(vocab.concepts).index(lbl))):
+    for label in sorted(first, key=lambda lbl: (first[lbl], order.index(lbl))):
         _add_with_implied(out, label)
     for name in extra:
         _add(out, name)
     return tuple(out)
+
+
+def keyword_uri(label: str) -> str | None:
+    """The IPTC Media Topic URI of a controlled keyword, or None (no fitting topic, or not a controlled label).
+
+    Meant for a later step that writes scheme-linked subjects into XMP; the
+    crosswalk does not use it yet.
+    """
+    return keywords().uris.get(label)
 
 
 def _add_with_implied(out: list[str], label: str) -> None:

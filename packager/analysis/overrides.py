@@ -9,6 +9,10 @@ is kept, so one bad cell does not silently corrupt the record.
 List fields (keywords, creator, organisations, persons, events) are separated
 by ``;``. Location columns describe the first location shown; what they leave
 out is completed from the gazetteer when the place is known there.
+
+:func:`with_defaults` fills what is still empty from the collection's
+``[defaults]``; :func:`location_from` turns place names into a completed
+Location (also for ``[defaults]`` in collection.toml).
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from dataclasses import fields, replace
 from typing import Any, Callable, Mapping
 
 from .. import issues
-from ..captions import LIST_SEPARATOR
-from ..model import Issue, Item, Location, Record
+from ..captions import LIST_SEPARATOR, OVERRIDE_FIELDS
+from ..model import CollectionInfo, Issue, Item, Location, Record
 from .entities import source_type_uri
 from .places import lookup
 
 LIMIT = 64
 LOCATION_FIELDS = ("sublocation", "city", "province_state", "country", "country_code")
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
+TRUE = frozenset({"true", "yes", "y", "1"})
+FALSE = frozenset({"false", "no", "n", "0"})
 
 
 class Unusable(ValueError):
@@ -39,7 +43,7 @@ def apply(record: Record, item: Item) -> tuple[Record, list[Issue]]:
     changes: dict[str, Any] = {}
     kinds = {f.name: f.type for f in fields(Record)}
     for name, value in sorted(item.overrides.items()):
-        if name in LOCATION_FIELDS or name not in kinds:
+        if name in LOCATION_FIELDS or name not in kinds or name not in OVERRIDE_FIELDS or name == "provenance":
             continue
         try:
             changes[name] = _convert(name, value, kinds[name])
@@ -53,6 +57,48 @@ def apply(record: Record, item: Item) -> tuple[Record, list[Issue]]:
         except Unusable as exc:
             found.append(_refused(item, "location", "; ".join(f"{k}={v}" for k, v in sorted(given.items())), str(exc)))
     return record, found
+
+
+def applied(item: Item, refused: list[Issue]) -> list[str]:
+    """Provenance paths of the override values that were used (see :attr:`Record.provenance`)."""
+    denied = {i.field for i in refused}
+    out = []
+    for name in item.overrides:
+        if name in LOCATION_FIELDS and "location" not in denied:
+            out.append(f"locations[0].{name}")
+        elif name in OVERRIDE_FIELDS and name not in denied and name != "provenance":
+            out.append(name)
+    return out
+
+
+def with_defaults(record: Record, info: CollectionInfo) -> Record:
+    """``record`` completed from the collection's ``[defaults]`` where it is still empty.
+
+    The default location becomes the location of an item without one; a
+    first location without a country takes the default's country (a place
+    the gazetteer does not know, given in the same collection). Default
+    keywords are added after the item's own.
+    """
+    default = info.default_location
+    changes: dict[str, Any] = {}
+    if not record.locations and not default.is_empty():
+        changes["locations"] = (default,)
+    elif record.locations and default.country and not (record.locations[0].country or
+                                                       record.locations[0].country_code):
+        first = replace(record.locations[0], country=default.country, country_code=default.country_code)
+        changes["locations"] = (first,) + record.locations[1:]
+    extra = tuple(k for k in info.default_keywords if k not in record.keywords)
+    if extra:
+        changes["keywords"] = record.keywords + extra
+    return replace(record, **changes) if changes else record
+
+
+def location_from(given: Mapping[str, str]) -> Location:
+    """The Location that place names (keys of :data:`LOCATION_FIELDS`) describe, completed from the gazetteer.
+
+    Raises :class:`Unusable` for a country code that is not ISO 3166-1 alpha-3.
+    """
+    return _relocate((), {k: v for k, v in given.items() if v})[0]
 
 
 def _refused(item: Item, name: str, value: str, detail: str) -> Issue:
@@ -73,7 +119,7 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()))
 
 
-def _title(value: str) -> str:
+def check_title(value: str) -> str:
     if len(value.encode("utf-8")) > LIMIT:
         raise Unusable(f"it is {len(value.encode('utf-8'))} bytes; a title must fit {LIMIT} bytes (IIM ObjectName)")
     return value
@@ -88,9 +134,9 @@ def _keywords(value: str) -> tuple[str, ...]:
 
 
 def _truncated(value: str) -> bool:
-    if value.strip().lower() in _TRUE:
+    if value.strip().lower() in TRUE:
         return True
-    if value.strip().lower() in _FALSE:
+    if value.strip().lower() in FALSE:
         return False
     raise Unusable("write yes or no")
 
@@ -104,7 +150,7 @@ def _source_type(value: str) -> str:
 
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "title": _title, "keywords": _keywords, "truncated": _truncated, "digital_source_type": _source_type,
+    "title": check_title, "keywords": _keywords, "truncated": _truncated, "digital_source_type": _source_type,
 }
 
 
@@ -118,7 +164,7 @@ def _relocate(locations: tuple[Location, ...], given: Mapping[str, str]) -> tupl
     code = given.get("country_code", "")
     if code and not re.fullmatch(r"[A-Z]{3}", code):
         raise Unusable(f"country_code {code!r} must be ISO 3166-1 alpha-3 in capitals, e.g. CHN")
-    base, level = _known(given)
+    base, level = known_place(given)
     values = {part: given.get(part) or (getattr(base, part) if LOCATION_FIELDS.index(part) >= level else "")
               for part in LOCATION_FIELDS}
     most_specific = min(LOCATION_FIELDS.index(p) for p in given if p != "country_code") if set(given) - {
@@ -130,8 +176,8 @@ def _relocate(locations: tuple[Location, ...], given: Mapping[str, str]) -> tupl
 _KINDS = (("sublocation", "sublocation"), ("city", "city"), ("province_state", "province"), ("country", "country"))
 
 
-def _known(given: Mapping[str, str]) -> tuple[Location, int]:
-    """The gazetteer's Location for the most specific given part it knows unambiguously, and its level."""
+def known_place(given: Mapping[str, str]) -> tuple[Location, int]:
+    """Of the given place parts (keys of :data:`LOCATION_FIELDS`), the gazetteer's Location for the most specific given part it knows unambiguously, and its level."""
     for level, (part, kind) in enumerate(_KINDS):
         if not given.get(part):
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from .vocab import ENTITY_KINDS, Mention
 
@@ -31,6 +32,7 @@ NOT_PARTICIPLES = frozenset({"building", "evening", "morning", "ceiling", "cloth
                              "anything", "everything", "king", "ring", "spring", "string", "wing", "during", "parking",
                              "meeting", "housing", "training", "painting", "wedding", "crossing", "railing", "awning"})
 ARTICLES = frozenset({"a", "an", "the", "this", "these", "those"})
+PENDING = frozenset({"on display", "in use", "on show", "on sale", "on view"})
 BAD_ENDS = PREPOSITIONS | CLAUSE_WORDS | VERBS | ARTICLES | frozenset(
     {"that", "his", "her", "their", "its", "our", "and", "or", "but", "nor", "being", "been", "be", "not", "very"})
 
@@ -164,7 +166,7 @@ def chunks(toks: list[Tok]) -> list[list[Tok]]:
     a part of it would not make sense at the end of the title.
     """
     chunks: list[list[Tok]] = [[toks[0]]]
-    for prev, tok in zip(toks, toks[1:]):
+    for prev, tok in pairwise(toks):
         if tok.lead:
             if tok.lead != prev.lead:
                 chunks.append([tok])
@@ -180,9 +182,16 @@ def chunks(toks: list[Tok]) -> list[list[Tok]]:
         if last is not None and not last.kind and not last.text.endswith(",") \
                 and (low(last) in BAD_ENDS or is_participle(last)):
             merged[-1] = merged[-1] + chunk
+        elif merged and _pending(merged[-1]) and low(chunk[0]) in PREPOSITIONS and not chunk[0].lead:
+            merged[-1] = merged[-1][:-1] + [replace(last, text=core(last))] + chunk  # type: ignore[arg-type]
         else:
             merged.append(chunk)
     return merged
+
+
+def _pending(chunk: list[Tok]) -> bool:
+    """ "on display", "in use": phrases that only make sense with the place that follows them."""
+    return " ".join(low(t) for t in chunk) in PENDING
 
 
 def cut(toks: list[Tok], budget: int) -> list[Tok]:

@@ -1,121 +1,278 @@
-"""Places shown: gazetteer mentions in the first sentence -> Location values.
+"""Places shown: names in a caption -> completed :class:`~packager.model.Location` values.
 
-Rules, in order:
+Two sources of names, one rule for conflicts: the curated gazetteer
+(``schemas/gazetteer.json``, found by the caption matcher together with the
+organisations) wins over the reference data of :mod:`.geo` (GeoNames cities,
+ISO 3166 countries and subdivisions) for the same words, and a name inside a
+longer name known as something else ("China Mobile", "Hangzhou Hikvision")
+is not a place.
 
-1. Only the first sentence counts (it describes the picture; "Xinjiang is
-   where..." in a later sentence is background).
-2. A "Town (Province)" form qualifies the town: it picks among towns of the
-   same name, and a town missing from the gazetteer is still taken (city +
-   province + country) with an info note, since the caption says where it is.
-3. A name shared by several entries is resolved by another place named in the
-   caption; otherwise it is reported (W203) and left out rather than guessed.
-4. Each place is completed upwards (city -> province -> country); a place
-   that is part of another found place (Beijing beside Houhai Lake) is
-   absorbed into it.
+A reference-data name becomes a place only when it passes the guards of
+:mod:`.placeguards` (written capitalised, not part of a longer capitalised
+name, and either introduced as a place or a large city that is not a common
+English word): GeoNames has towns called Police, Mobile, Reading and Of.
 
-Identifiers are those of the place itself (a landmark's own, never its
-city's): an identifier names one place, and Beijing's is not Houhai Lake's.
+Which sentences (see :func:`resolve`): the first sentence says what the
+picture shows; a later sentence only when the first names no place and the
+later one clearly locates the scene ("In Beijing, ..." opening it, or a
+landmark introduced by a preposition). "Xinjiang is where China's
+surveillance system is the most advanced" is background, never the place.
+
+Ambiguity: a name shared by several places is decided by a "(Province)" or
+", Country" qualifier, then by a province or country named elsewhere in the
+caption, then - for GeoNames cities only - by population when one candidate
+has at least ten times the people of the next; otherwise it is reported
+(W203) and left out rather than guessed.
+
+Identifiers (IPTC LocationShown/LocationId): every part's own identifier,
+most specific first: a landmark's URIs, the city's GeoNames URI, the
+province's ISO 3166-2 code and the country's ISO 3166-1 code as URNs; a
+location that is only a country starts with the country's GeoNames URI.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from ..model import Location
-from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer, proper_matcher
+from . import geo, placeguards
+from .text import is_truncated, sentence_spans
+from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer
 
 Note = tuple[str, str]  # (issue code, detail)
+POPULATION_RATIO = 10  # a namesake this many times larger is the one meant
 _OPENING_WORDS = frozenset({"in", "at", "on", "near", "the", "a", "an", "from", "of", "to", "by", "outside"})
 _QUALIFIED = re.compile(r"(?P<name>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,3})[ \t]*\((?P<qual>[^()]{2,60})\)")
 
 
 @dataclass(frozen=True)
 class Place:
-    """A resolved place mention: where it was written and what it resolved to."""
+    """A resolved place mention: where it was written and what it resolved to.
+
+    ``term`` is the gazetteer term (curated entry, country or province), or
+    None for a city from GeoNames or a town known only from its "(Province)"
+    qualifier: the caller then knows the words name a city not in its matcher.
+    """
 
     start: int
     end: int
     location: Location
-    term: Term | None  # None for a town known only from its "(Province)" qualifier
+    term: Term | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a written name may mean."""
+
+    kind: str  # country, province, city, sublocation
+    key: str  # alpha-2, ISO 3166-2, curated id, or "geonames:<id>"
+    location: Location
+    province: str = ""  # ISO 3166-2 code of the province it is in (or is)
+    country: str = ""  # ISO 3166-1 alpha-2 of the country it is in (or is)
+    population: int = 0
+    primary: bool = True  # written as its own name, not as one of the data's alternate names
+    term: Term | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """The candidates for one written name."""
+
+    start: int
+    end: int
+    text: str
+    candidates: tuple[Candidate, ...]
+    curated: bool
 
 
 def resolve(text: str, mentions: list[Mention], first_end: int) -> tuple[list[Place], list[Note]]:
-    """Places shown in ``text[:first_end]``, in order of mention, with notes for the report."""
+    """Places shown in ``text``, in order of mention, with notes for the report.
+
+    ``mentions`` are the caption matcher's (curated places and organisations,
+    longest first); ``first_end`` ends the first sentence.
+    """
     gaz = gazetteer()
     notes: list[Note] = []
-    groups = _groups([m for m in mentions if m.term.kind in PLACE_KINDS and m.end <= first_end])
-    taken = [(m.start, m.end) for m in mentions]
-    qualified, extra = _qualifiers(text[:first_end], groups, taken, gaz, notes)
-    context = {m.term.key for m in mentions if m.term.kind in ("province", "country")}
-    places = list(extra)
-    for span, group in groups.items():
-        term = _choose(group, qualified.get(span), context, gaz, notes)
-        if term is not None:
-            places.append(Place(span[0], span[1], location_of(term, gaz), term))
-    return _absorb(sorted(places, key=lambda p: p.start)), notes
+    groups = _groups(text, mentions, gaz)
+    context = {code for g in groups if len(g.candidates) == 1 for c in g.candidates
+               for code in (c.province, c.country) if code}
+    first = [g for g in groups if g.end <= first_end]
+    taken = [(m.start, m.end) for m in mentions] + [(g.start, g.end) for g in groups]
+    places, extra = _resolve_groups(text, first, taken, context, 0, first_end, gaz, notes)
+    if not places and not extra:
+        for start, end in sentence_spans(text)[1:]:
+            scene = [g for g in groups if start <= g.start and g.end <= end and _locates_scene(text, start, g)]
+            places, extra = _resolve_groups(text, scene, taken, context, start, end, gaz, notes)
+            if places or extra:
+                break
+    return _absorb(sorted(places + extra, key=lambda p: p.start)), notes
+
+
+def _resolve_groups(text: str, groups: list[Group], taken: list[tuple[int, int]], context: set[str], start: int,
+                    end: int, gaz: Gazetteer, notes: list[Note]) -> tuple[list[Place], list[Place]]:
+    qualified, extra = _qualifiers(text, start, end, groups, taken, gaz, notes)
+    places = []
+    for group in groups:
+        chosen = _choose(group, qualified.get((group.start, group.end)), context, notes)
+        if chosen is not None:
+            places.append(Place(group.start, group.end, chosen.location, chosen.term))
+    return places, extra
+
+
+def _locates_scene(text: str, sentence_start: int, group: Group) -> bool:
+    """A later sentence locates the scene when it opens with a place ("In Beijing, ...") or a landmark follows a
+    preposition ("taken at Tiananmen Square"); a place as subject ("Xinjiang is where ...") is background."""
+    before = text[sentence_start:group.start]
+    if placeguards.OPENING_LOCATIVE.fullmatch(before):
+        return True
+    return any(c.kind == "sublocation" for c in group.candidates) and placeguards.has_cue(text, group.start)
+
+
+# --- finding names ------------------------------------------------------------------------------
+
+def _groups(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Group]:
+    """Curated mentions and guarded reference-data names, in text order, not overlapping."""
+    groups: dict[tuple[int, int], list[Candidate]] = {}
+    for mention in mentions:
+        if mention.term.kind in PLACE_KINDS:
+            groups.setdefault((mention.start, mention.end), []).append(candidate_of(mention.term, gaz))
+    curated = set(groups)
+    occupied = [(m.start, m.end) for m in mentions]
+    hits = sorted(geo.reference().index.scan(text) + geo.cities().index.scan(text), key=lambda h: (h.start, -h.end))
+    kept: list[geo.Hit] = []
+    for hit in hits:
+        if kept and (kept[-1].start, kept[-1].end) == (hit.start, hit.end):  # a province and a city of one name
+            kept[-1] = replace(kept[-1], refs=kept[-1].refs + hit.refs)
+        elif not any(a < hit.end and hit.start < b for a, b in occupied + [(h.start, h.end) for h in kept]):
+            kept.append(hit)
+    cut = is_truncated(text)
+    for hit in kept:
+        if hit.text in gaz.not_places or (cut and hit.end >= len(text.rstrip())):
+            continue  # a people or adjective; or a word the page cut off ("Kash" for "Kashgar")
+        candidates = [c for c in (_reference_candidate(ref, gaz) for ref in hit.refs) if c is not None]
+        if candidates and placeguards.accept(text, hit, candidates, kept, occupied, gaz.common_words):
+            groups[(hit.start, hit.end)] = candidates
+    return [Group(a, b, text[a:b], tuple(cands), (a, b) in curated) for (a, b), cands in sorted(groups.items())]
+
+
+def _reference_candidate(ref: geo.Ref, gaz: Gazetteer) -> Candidate | None:
+    if ref.kind == "country":
+        return candidate_of(gaz.countries[ref.key], gaz)
+    if ref.kind == "province":
+        return candidate_of(gaz.provinces[ref.key], gaz)
+    city = geo.cities().by_id[ref.key]
+    return replace(city_candidate(city, gaz), primary=ref.primary)
+
+
+def city_candidate(city: geo.City, gaz: Gazetteer) -> Candidate:
+    """A GeoNames city, its province from the admin1 table (empty where the table has none)."""
+    code = geo.reference().by_admin1.get(f"{city.country}.{city.admin1}", "")
+    province = gaz.provinces.get(code)
+    country = gaz.countries.get(city.country)
+    location = Location(city=city.name, province_state=province.name if province else "",
+                        country=country.name if country else "",
+                        country_code=country.data["alpha3"] if country else "",
+                        identifiers=_identifiers([city.uri], province, country))
+    return Candidate("city", f"geonames:{city.geonameid}", location, code, city.country, city.population)
+
+
+def candidate_of(term: Term, gaz: Gazetteer | None = None) -> Candidate:
+    """The candidate for a gazetteer term (curated entry, country or province), completed upwards."""
+    gaz = gaz or gazetteer()
+    location = location_of(term, gaz)
+    province, country = gaz.province_of(term), gaz.country_of(term)
+    return Candidate(term.kind, term.key, location, province.key if province else "",
+                     country.key if country else "", term=term)
 
 
 def location_of(term: Term, gaz: Gazetteer | None = None) -> Location:
-    """The full Location for a gazetteer term, completed upwards."""
+    """The full Location for a gazetteer term, completed upwards, with every part's identifiers."""
     gaz = gaz or gazetteer()
-    city = term if term.kind == "city" else None
+    city = term if term.kind == "city" else gaz.cities[term.data["city"]] if term.kind == "sublocation" else None
+    province, country = gaz.province_of(term), gaz.country_of(term)
+    own: list[str] = []
     if term.kind == "sublocation":
-        city = gaz.cities[term.data["city"]]
-    province = gaz.province_of(term)
-    country = gaz.country_of(term)
+        own += term.data.get("identifiers", [])
+    if city is not None:
+        own += ([geo.GEONAMES_URI.format(city.data["geonameid"])] if city.data.get("geonameid") else [])
+        own += city.data.get("identifiers", [])
+    if term.kind == "country":
+        geonameid = geo.reference().countries[term.key].geonameid
+        own += [geo.GEONAMES_URI.format(geonameid)] if geonameid else []
     return Location(
         sublocation=term.name if term.kind == "sublocation" else "",
         city=city.name if city else "",
         province_state=province.name if province else "",
         country=country.name if country else "",
         country_code=country.data["alpha3"] if country else "",
-        identifiers=tuple(term.data.get("identifiers", ())),
+        identifiers=_identifiers(own, province, country),
     )
 
 
+def _identifiers(own: list[str], province: Term | None, country: Term | None) -> tuple[str, ...]:
+    codes = [geo.iso_urn(t.key) for t in (province, country) if t is not None]
+    return tuple(dict.fromkeys(own + codes))
+
+
 def lookup(kind: str, name: str) -> list[Location]:
-    """Locations of the gazetteer entries of ``kind`` whose name or a variant is ``name`` (any case)."""
+    """Locations of the places of ``kind`` whose name or a variant is ``name`` (any case or accents).
+
+    A curated entry wins over the reference data; among GeoNames cities, one
+    written by its own name wins over those that merely list it as an
+    alternate name.
+    """
     gaz = gazetteer()
-    wanted = name.strip().casefold()
-    terms = {"country": gaz.countries, "province": gaz.provinces, "city": gaz.cities,
-             "sublocation": gaz.sublocations}[kind].values()
-    return [location_of(t, gaz) for t in terms
-            if wanted in {v.casefold() for v in [t.name, *t.data.get("variants", [])]}]
+    wanted = geo.fold(name)
+    curated = {"city": gaz.cities, "sublocation": gaz.sublocations}.get(kind, {})
+    found = [location_of(t, gaz) for t in curated.values()
+             if wanted in {geo.fold(v) for v in [t.name, *t.data.get("variants", [])]}]
+    if found or kind == "sublocation":
+        return found
+    if kind == "city":
+        refs = [r for r in geo.cities().index.get(name) if r.kind == "city"]
+        primary = [r for r in refs if r.primary] or refs
+        return [city_candidate(geo.cities().by_id[r.key], gaz).location for r in primary]
+    terms = gaz.countries if kind == "country" else gaz.provinces
+    return [location_of(terms[r.key], gaz) for r in geo.reference().index.get(name) if r.kind == kind] + [
+        location_of(t, gaz) for t in terms.values() if wanted in {geo.fold(v) for v in t.data.get("variants", [])}]
 
 
-def _groups(mentions: list[Mention]) -> dict[tuple[int, int], list[Term]]:
-    groups: dict[tuple[int, int], list[Term]] = {}
-    for mention in mentions:
-        groups.setdefault((mention.start, mention.end), []).append(mention.term)
-    return groups
+# --- qualifiers and unknown towns -------------------------------------------------------------
 
-
-def _qualifiers(sentence: str, groups: dict[tuple[int, int], list[Term]], taken: list[tuple[int, int]],
-                gaz: Gazetteer, notes: list[Note]) -> tuple[dict[tuple[int, int], Term], list[Place]]:
-    """Read "Town (Province)" forms: the qualifier for known towns, new places for unknown ones.
+def _qualifiers(text: str, start: int, end: int, groups: list[Group], taken: list[tuple[int, int]],
+                gaz: Gazetteer, notes: list[Note]) -> tuple[dict[tuple[int, int], Candidate], list[Place]]:
+    """Read "Town (Province)" and "Town, Country" forms: the qualifier of known names, new places for unknown towns.
 
     A capitalised name that is already something else (an organisation, a
     people such as "Uyghur") is not made a town.
     """
-    qualified: dict[tuple[int, int], Term] = {}
+    qualified: dict[tuple[int, int], Candidate] = {}
+    for group, following in pairwise(groups):
+        region = _single_region(following)
+        if region is not None and re.fullmatch(r"\s*(?:,|\()\s*", text[group.end:following.start]):
+            qualified[(group.start, group.end)] = region
     extra: list[Place] = []
-    for match in _QUALIFIED.finditer(sentence):
-        region = _region(match.group("qual"))
-        if region is None:
+    for match in _QUALIFIED.finditer(text, start, end):
+        region = _region(match.group("qual"), gaz)
+        if region is None or any(g.start >= match.start("name") and g.end == match.end("name") for g in groups):
             continue
-        span = next((s for s in groups if s[1] == match.end("name") and s[0] >= match.start("name")), None)
-        if span is not None:
-            qualified[span] = region
+        town_start, name = _town(match)
+        if not name or name in gaz.not_places or any(a < match.end("name") and town_start < b for a, b in taken):
             continue
-        start, name = _town(match)
-        if not name or name in gaz.not_places or any(a < match.end("name") and start < b for a, b in taken):
-            continue
-        location = _with_region(Location(city=name), region, gaz)
-        extra.append(Place(start, match.end("name"), location, None))
-        notes.append(("I204", f"{name!r} is not in the gazetteer; recorded as a place in "
-                              f"{region.name} from the '{name} ({match.group('qual')})' form"))
+        location = Location(city=name, province_state=region.location.province_state,
+                            country=region.location.country, country_code=region.location.country_code,
+                            identifiers=tuple(i for i in region.location.identifiers if i.startswith("urn:iso")))
+        extra.append(Place(town_start, match.end("name"), location, None))
+        notes.append(("I204", (f"{name!r} is not in the gazetteer; recorded as a place in "
+                               f"{region.location.label()} from the '{name} ({match.group('qual')})' form")))
     return qualified, extra
+
+
+def _single_region(group: Group) -> Candidate | None:
+    regions = [c for c in group.candidates if c.kind in ("province", "country")]
+    return regions[0] if len(regions) == 1 else None
 
 
 def _town(match: re.Match[str]) -> tuple[int, str]:
@@ -128,52 +285,63 @@ def _town(match: re.Match[str]) -> tuple[int, str]:
     return start, "" if name.lower() in _OPENING_WORDS else name
 
 
-def _region(qualifier: str) -> Term | None:
+def _region(qualifier: str, gaz: Gazetteer) -> Candidate | None:
     """The province or country a parenthesis names in full, if any."""
-    found = [m for m in proper_matcher().find(qualifier)
-             if m.term.kind in ("province", "country") and m.start == 0 and m.end == len(qualifier.strip())]
-    return found[0].term if len(found) == 1 else None
+    words = qualifier.strip()
+    refs = [r for r in geo.reference().index.get(words) if r.kind in ("province", "country")]
+    refs += [geo.Ref("country", t.key, True) for t in gaz.countries.values()
+             if words in t.data.get("variants", [])]
+    if len({(r.kind, r.key) for r in refs}) != 1 or not words[:1].isupper():
+        return None
+    terms = gaz.countries if refs[0].kind == "country" else gaz.provinces
+    return candidate_of(terms[refs[0].key], gaz)
 
 
-def _with_region(location: Location, region: Term, gaz: Gazetteer) -> Location:
-    province = region if region.kind == "province" else None
-    country = gaz.country_of(region)
-    return Location(city=location.city, province_state=province.name if province else "",
-                    country=country.name if country else "", country_code=country.data["alpha3"] if country else "")
+# --- choosing among candidates ----------------------------------------------------------------
 
-
-def _choose(group: list[Term], region: Term | None, context: set[str], gaz: Gazetteer,
-            notes: list[Note]) -> Term | None:
-    """One term for one written name, or None (reported) when it stays ambiguous."""
-    candidates = _most_specific(group, gaz)
+def _choose(group: Group, region: Candidate | None, context: set[str], notes: list[Note]) -> Candidate | None:
+    """One candidate for one written name, or None (reported) when it stays ambiguous."""
+    candidates = list(group.candidates)
     if region is not None:
-        candidates = [t for t in candidates if region in (gaz.province_of(t), gaz.country_of(t))] or candidates
-    if len(candidates) > 1:
-        by_context = [t for t in candidates if _ancestor_keys(t, gaz) & context]
-        candidates = by_context if len(by_context) == 1 else candidates
+        inside = [c for c in candidates if region.key in (c.province, c.country)]
+        candidates = inside or candidates
+    candidates = _most_specific(candidates)
+    for level in ("province", "country"):  # a province named elsewhere says more than its country
+        by_context = [c for c in candidates if getattr(c, level) in context]
+        if len(candidates) > 1 and by_context:
+            candidates = by_context
+    if len(candidates) > 1 and not group.curated:
+        candidates = _by_population(candidates)
     if len(candidates) == 1:
         return candidates[0]
-    options = "; ".join(sorted(location_of(t, gaz).label() for t in candidates))
-    notes.append(("W203", f"place name {candidates[0].name!r} is ambiguous ({options}); none was recorded. "
-                          f"Write it as '{candidates[0].name} (Province)' or set city and province_state "
-                          "in a CSV override"))
+    options = "; ".join(sorted({c.location.label() for c in candidates}))
+    notes.append(("W203", (f"place name {group.text!r} is ambiguous ({options}); none was recorded. "
+                           f"Write it as '{group.text} (Province)' or set city and province_state "
+                           "in a CSV override")))
     return None
 
 
-def _most_specific(group: list[Term], gaz: Gazetteer) -> list[Term]:
-    """Drop candidates that are ancestors of another (Beijing the city over Beijing the municipality)."""
-    ancestors = {key for term in group for key in _ancestor_keys(term, gaz) - {term.key}}
-    return [term for term in group if term.key not in ancestors]
+def _most_specific(candidates: list[Candidate]) -> list[Candidate]:
+    """Beijing the city over Beijing the municipality; China the country over a town called China elsewhere.
+
+    A city stays beside a country or province of the same name only when it
+    lies in it and is written by its own name (Singapore, Beijing, Quebec).
+    """
+    regions = [c for c in candidates if c.kind in ("country", "province")]
+    cities = [c for c in candidates if c.kind not in ("country", "province")]
+    if regions:
+        cities = [c for c in cities if c.primary and any(r.key in (c.province, c.country) for r in regions)]
+    if cities:
+        return cities
+    countries = [c for c in regions if c.kind == "country"]
+    return countries or regions
 
 
-def _ancestor_keys(term: Term, gaz: Gazetteer) -> set[str]:
-    keys = {term.key}
-    if term.kind == "sublocation":
-        keys.add(term.data["city"])
-    for parent in (gaz.province_of(term), gaz.country_of(term)):
-        if parent is not None:
-            keys.add(parent.key)
-    return keys
+def _by_population(candidates: list[Candidate]) -> list[Candidate]:
+    ranked = sorted(candidates, key=lambda c: -c.population)
+    if ranked[0].kind == "city" and ranked[0].population >= POPULATION_RATIO * max(ranked[1].population, 1):
+        return ranked[:1]
+    return candidates
 
 
 def _absorb(places: list[Place]) -> list[Place]:

@@ -25,9 +25,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Location
-from .phrases import (ARTICLES, BAD_ENDS, CLAUSE_WORDS, PREPOSITIONS, Tok, chunks, core, cut, dedupe,
-                      drop_parentheticals, is_boundary, is_participle, low, size, strip_end, tokens)
-from .vocab import Mention
+from .phrases import (
+    ARTICLES,
+    BAD_ENDS,
+    CLAUSE_WORDS,
+    PREPOSITIONS,
+    Tok,
+    chunks,
+    core,
+    cut,
+    dedupe,
+    drop_parentheticals,
+    is_boundary,
+    is_participle,
+    low,
+    size,
+    strip_end,
+    tokens,
+)
+from .vocab import Mention, keywords
+from .wording import compress, is_all_caps, mend, participles
 
 LIMIT = 64
 MODIFIERS = frozenset({"equipped", "fitted", "armed", "coupled", "connected", "linked", "set"})
@@ -48,8 +65,9 @@ def devise(sentence: str, mentions: list[Mention], location: Location | None, cu
     toks = tokens(sentence, mentions)
     if cut_off and len(toks) > 1:
         toks = toks[:-1]
+    toks = mend(toks, is_all_caps(sentence), _acronyms())
     toks = strip_end(dedupe(drop_parentheticals(toks)), shortened=cut_off)
-    toks = _drop_aux(_reorder_lead(toks))
+    toks = participles(compress(_drop_aux(_reorder_lead(toks))))
     toks, suffix = _move_places(toks, location)
     toks = _media(_capitalise(_drop_article(toks)))
     if not toks:
@@ -59,6 +77,12 @@ def devise(sentence: str, mentions: list[Mention], location: Location | None, cu
 
 
 # --- step 1 and 2: normalise -------------------------------------------------
+
+def _acronyms() -> frozenset[str]:
+    """Keyword variants written in capitals (CCTV, ID): kept when a caption in capitals is lowered."""
+    return frozenset(v for t in keywords().concepts.values() for v in t.data.get("variants", [])
+                     if v.isupper() and len(v) > 1)
+
 
 def _reorder_lead(toks: list[Tok]) -> list[Tok]:
     """Move opening adverbials ("At a checkpoint in Hangzhou, ...") behind the main clause."""
@@ -172,17 +196,27 @@ def _screen_lead(toks: list[Tok]) -> int:
 
 
 def _best(toks: list[Tok], suffix: str) -> str:
-    """Fit ``toks``; for screen captures also try without the lead and keep the fuller one."""
+    """Fit ``toks``; for screen captures also try without the lead and keep the better one.
+
+    Better means naming more (organisations, products, landmarks), then
+    keeping more words: "Facial recognition software in use at Megvii
+    showroom" says more than "Screen capture of facial recognition software",
+    and the digital source type already records the screen capture.
+    """
     budget = LIMIT - (len(suffix.encode("utf-8")) + 2 if suffix else 0)
     first, was_cut = _fit(toks, budget)
     lead = _screen_lead(toks)
     if lead:
-        rest = _capitalise(_drop_article(toks[lead:]))
-        second, _ = _fit(rest, budget)
-        kept = _content(first[lead:]) if len(first) > lead else 0
-        if was_cut or kept * 2 < _content(toks[lead:]):
+        second, _ = _fit(_capitalise(_drop_article(toks[lead:])), budget)
+        named, kept = _score(first[lead:])
+        if was_cut or _score(second)[0] > named or kept * 2 < _content(toks[lead:]):
             first = second
     return " ".join(t.text for t in strip_end(first, shortened=False))
+
+
+def _score(toks: list[Tok]) -> tuple[int, int]:
+    """(names kept, content words kept)."""
+    return sum(1 for t in toks if t.kind), _content(toks)
 
 
 def _content(toks: list[Tok]) -> int:
@@ -208,9 +242,25 @@ def _fit(toks: list[Tok], budget: int) -> tuple[list[Tok], bool]:
     for k in range(1, len(phrases)):  # then the others in order, up to the first that does not fit
         if k not in chosen:
             if not _fits(phrases, chosen | {k}, budget):
-                break
+                return _filled(phrases, chosen, k, budget), False
             chosen.add(k)
     return _join(phrases, chosen), False
+
+
+def _filled(phrases: list[list[Tok]], chosen: set[int], k: int, budget: int) -> list[Tok]:
+    """The chosen phrases, and when they use under half the budget, the words of phrase ``k`` that fit.
+
+    English captions split into many short phrases; a sentence in a script
+    without our prepositions ("Москва: полиция патрулирует ...") may be one
+    long phrase after the first, and a title of one word says too little.
+    """
+    kept = _join(phrases, chosen)
+    if size(kept) * 2 >= budget or max(chosen) > k:
+        return kept
+    head = [t for n, c in enumerate(phrases) if n in chosen and n < k for t in c]
+    room = budget - size(head) - 1
+    extra = cut(phrases[k], room) if room > 0 else []
+    return strip_end(head + extra) if extra else kept
 
 
 def _join(phrases: list[list[Tok]], chosen: set[int]) -> list[Tok]:

@@ -4,7 +4,8 @@ Three files, each loaded once (cached) and checked on load, so that a broken
 vocabulary stops the run with a ConfigError naming the file and entry rather
 than silently recognising nothing:
 
-* ``gazetteer.json``     countries, provinces, cities, sublocations
+* ``gazetteer.json``     curated places (landmarks, villages, variants) over the reference data
+  of :mod:`.geo` (GeoNames cities, ISO 3166 countries and subdivisions)
 * ``organisations.json`` organisations, products, persons, events
 * ``keywords.json``      controlled keywords and digital source type rules
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from .. import SCHEMAS
 from ..errors import ConfigError
+from . import geo
 
 PROPER = "proper"
 COMMON = "common"
@@ -141,11 +143,21 @@ def _variants(term: Term, entry: dict[str, Any]) -> list[tuple[Term, str]]:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    countries: dict[str, Term]
-    provinces: dict[str, Term]
-    cities: dict[str, Term]
-    sublocations: dict[str, Term]
+    """Countries and provinces from the reference data (:mod:`.geo`), plus the curated ``gazetteer.json``.
+
+    The curated part holds what the data lacks: landmarks and sublocations,
+    villages below the data's population threshold, cities whose spelling
+    variants must win over the data's alternate names (Kashi is Kashgar, not
+    Varanasi), extra country variants ("PRC"), words that are never places,
+    and common words that are places only when the caption says so.
+    """
+
+    countries: dict[str, Term]  # by ISO 3166-1 alpha-2, every country
+    provinces: dict[str, Term]  # by ISO 3166-2 code, every subdivision of schemas/subdivisions.json
+    cities: dict[str, Term]  # curated, by id
+    sublocations: dict[str, Term]  # curated, by id
     not_places: frozenset[str]
+    common_words: frozenset[str] = frozenset()  # folded names of places that are also common words or first names
 
     def province_of(self, term: Term) -> Term | None:
         if term.kind == "province":
@@ -164,34 +176,53 @@ class Gazetteer:
         return [*self.countries.values(), *self.provinces.values(), *self.cities.values(),
                 *self.sublocations.values()]
 
+    def curated_variants(self) -> list[tuple[Term, str]]:
+        """(term, variant) pairs for the caption matcher: curated names only.
+
+        Reference names (every country, province and GeoNames city) are
+        found by :class:`.geo.NameIndex` instead, which scales to them.
+        """
+        pairs = [pair for term in [*self.cities.values(), *self.sublocations.values()]
+                 for pair in _variants(term, term.data)]
+        return pairs + [(term, v) for term in self.countries.values() for v in term.data.get("variants", [])]
+
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     data = _load("gazetteer.json")
     src = "gazetteer.json"
+    ref = geo.reference()
+    extra = {e["id"]: e for e in _entries(data, "countries", src, ("id",))}
+    unknown = sorted(set(extra) - set(ref.countries))
+    if unknown:
+        raise ConfigError(f"vocabulary {src}: countries entry {unknown[0]!r} is not an ISO 3166-1 alpha-2 code")
+    countries = {c.alpha2: Term("country", c.alpha2, c.name,
+                                {"alpha3": c.alpha3, "variants": extra.get(c.alpha2, {}).get("variants", [])})
+                 for c in ref.countries.values()}
+    provinces = {s.code: Term("province", s.code, s.name, {"country": s.country}) for s in ref.subdivisions.values()}
     levels = {}
-    for section, kind, parent in (("countries", "country", None), ("provinces", "province", "country"),
-                                  ("cities", "city", "province"), ("sublocations", "sublocation", "city")):
-        required = ("id", "name") + ((parent,) if parent else ())
-        levels[kind] = {e["id"]: Term(kind, e["id"], e["name"], e) for e in _entries(data, section, src, required)}
-    gaz = Gazetteer(levels["country"], levels["province"], levels["city"], levels["sublocation"],
-                    frozenset(data.get("not_places", [])))
+    for section, kind, parent in (("cities", "city", "province"), ("sublocations", "sublocation", "city")):
+        entries = _entries(data, section, src, ("id", "name", parent))
+        levels[kind] = {e["id"]: Term(kind, e["id"], e["name"], e) for e in entries}
+    gaz = Gazetteer(countries, provinces, levels["city"], levels["sublocation"],
+                    frozenset(data.get("not_places", [])), frozenset(geo.fold(w) for w in data.get("common_words", [])))
     _check_gazetteer(gaz)
     return gaz
 
 
 def _check_gazetteer(gaz: Gazetteer) -> None:
-    parents = (("province", gaz.provinces, "country", gaz.countries),
-               ("city", gaz.cities, "province", gaz.provinces),
+    parents = (("city", gaz.cities, "province", gaz.provinces),
                ("sublocation", gaz.sublocations, "city", gaz.cities))
     for kind, terms, parent_key, parents_by_id in parents:
         for term in terms.values():
             if term.data[parent_key] not in parents_by_id:
                 raise ConfigError(f"vocabulary gazetteer.json: {kind} {term.key} names unknown "
                                   f"{parent_key} {term.data[parent_key]!r}")
-    for country in gaz.countries.values():
-        if not re.fullmatch(r"[A-Z]{3}", country.data.get("alpha3", "")):
-            raise ConfigError(f"vocabulary gazetteer.json: country {country.key} needs alpha3 (ISO 3166-1)")
+            if not isinstance(term.data.get("identifiers", []), list):
+                raise ConfigError(f"vocabulary gazetteer.json: {kind} {term.key}: identifiers must be a list of URIs")
+    for term in gaz.cities.values():
+        if not isinstance(term.data.get("geonameid", 0), int):
+            raise ConfigError(f"vocabulary gazetteer.json: city {term.key}: geonameid must be a number")
     clash = gaz.not_places & {v for t in gaz.terms() for v in t.data.get("variants", [])}
     if clash:
         raise ConfigError(f"vocabulary gazetteer.json: {', '.join(sorted(clash))} is both a place and a not-place")
@@ -229,8 +260,15 @@ def entities() -> Entities:
 @lru_cache(maxsize=1)
 def proper_matcher() -> Matcher:
     """One matcher over places and entities, so that the longest name wins across both."""
-    terms = gazetteer().terms() + entities().terms()
-    return Matcher([pair for term in terms for pair in _variants(term, term.data)], PROPER)
+    places = gazetteer().curated_variants()
+    return Matcher(places + [pair for term in entities().terms() for pair in _variants(term, term.data)], PROPER)
+
+
+SUBJECT = "subject"  # what the item is about: found anywhere in the caption
+DEPICTED = "depicted"  # what a viewer expects to see: found in the descriptive first sentence only
+KEYWORD_KINDS = (SUBJECT, DEPICTED)
+MEDIA_TOPIC_NAMESPACE = "http://cv.iptc.org/newscodes/mediatopic/"
+MEDIA_TOPIC_MATCHES = ("exact", "broad")
 
 
 @dataclass(frozen=True)
@@ -240,6 +278,10 @@ class Keywords:
     namespace: str
     codes: frozenset[str]
     lead_phrases: dict[str, tuple[str, ...]]  # code -> phrases opening a caption
+    uris: dict[str, str] = field(default_factory=dict)  # label -> IPTC Media Topic URI, where one fits
+
+    def kind(self, label: str) -> str:
+        return str(self.concepts[label].data.get("kind", SUBJECT))
 
 
 @lru_cache(maxsize=1)
@@ -254,6 +296,10 @@ def keywords() -> Keywords:
         unknown = [label for label in term.data.get("implies", []) if label not in concepts]
         if unknown:
             raise ConfigError(f"vocabulary {src}: {term.name!r} implies unknown concept {unknown[0]!r}")
+        if term.data.get("kind", SUBJECT) not in KEYWORD_KINDS:
+            raise ConfigError(f"vocabulary {src}: {term.name!r} has kind {term.data.get('kind')!r}; "
+                              f"use one of {', '.join(KEYWORD_KINDS)}")
+    uris = {label: _media_topic_uri(src, term) for label, term in concepts.items() if "media_topic" in term.data}
     dst = data.get("digital_source_types", {})
     codes = frozenset(dst.get("codes", []))
     leads = {code: tuple(p.lower() for p in phrases) for code, phrases in dst.get("lead_phrases", {}).items()}
@@ -261,4 +307,14 @@ def keywords() -> Keywords:
         raise ConfigError(f"vocabulary {src}: digital_source_types needs a namespace, codes and lead_phrases "
                           "for known codes")
     matcher = Matcher([pair for t in concepts.values() for pair in _variants(t, t.data)], COMMON)
-    return Keywords(concepts, matcher, dst["namespace"], codes, leads)
+    return Keywords(concepts, matcher, dst["namespace"], codes, leads, uris)
+
+
+def _media_topic_uri(source: str, term: Term) -> str:
+    """The Media Topic URI of a concept; a malformed link stops the run rather than write a wrong URI."""
+    topic = term.data["media_topic"]
+    if not (isinstance(topic, dict) and re.fullmatch(r"\d{8}", str(topic.get("id", "")))
+            and topic.get("label") and topic.get("match") in MEDIA_TOPIC_MATCHES):
+        raise ConfigError(f"vocabulary {source}: {term.name!r} needs media_topic with an 8-digit id, IPTC's "
+                          f"label and a match of {' or '.join(MEDIA_TOPIC_MATCHES)}")
+    return MEDIA_TOPIC_NAMESPACE + topic["id"]

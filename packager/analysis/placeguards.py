@@ -1,0 +1,96 @@
+"""When a reference-data name in a caption is really a place.
+
+GeoNames lists 34,000 places of 15,000 people or more, and many of their
+names are also ordinary words (Police in Poland, Mobile, Reading, Nice, Split,
+Of in Turkey) or first names (Charlotte, Austin). A curated gazetteer entry
+needs no guard - someone decided it - but a name known only from the data
+counts only when all of these hold:
+
+1. it is written capitalised (every word, except particles such as "de" and
+   generic words such as "province"), and not in capitals inside a caption
+   that is not all capitals ("NICE" is an acronym);
+2. it is not part of a longer capitalised name known as nothing (a capitalised
+   word right before or after it, other than an opening word of the sentence
+   or a cue: "Michael Jordan", "Orange County", "Victoria Harbour");
+3. the caption introduces it as a place - a locative cue before it ("in",
+   "at", "near", "outside", "from", "the city of", "downtown"...), or a
+   province or country right after it ("Mobile, Alabama", "Rongcheng
+   (Shandong)") - or it is a country or province, or a city of at least
+   :data:`BIG_CITY` people written by its own name; either way not one of the
+   gazetteer's ``common_words``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .geo import Hit, fold
+
+BIG_CITY = 500_000  # a city this large is a place even without a cue ("a Hangzhou street")
+_PARTICLES = frozenset({"and", "of", "the", "de", "del", "della", "di", "da", "do", "dos", "das", "la", "le", "les",
+                        "el", "al", "upon", "on", "sur", "am", "im", "an", "der", "den", "en", "y", "province",
+                        "municipality", "region", "autonomous", "city"})
+_PLACE_NOUNS = r"city|town|village|county|district|province|region|capital|outskirts|suburbs|streets|centre|center"
+_ADJECTIVES = r"old|central|downtown|northern|southern|eastern|western|greater|rural|suburban|urban|historic"
+CUE = re.compile(rf"(?:\b(?:in|at|near|outside|inside|from|to|into|around|across|on|via|towards?|through|visiting)"
+                 rf"\s+(?:the\s+)?(?:(?:{_ADJECTIVES})\s+)?|\b(?:{_PLACE_NOUNS})\s+of\s+(?:(?:{_ADJECTIVES})\s+)?"
+                 rf"|\b(?:downtown|central)\s+)$", re.IGNORECASE)
+OPENING_LOCATIVE = re.compile(rf"\s*(?:here\s+)?(?:in|at|on|near|outside|inside)\s+(?:the\s+)?"
+                              rf"(?:(?:{_ADJECTIVES})\s+)?(?:(?:{_PLACE_NOUNS})\s+of\s+)?", re.IGNORECASE)
+_CUE_WORDS = frozenset({"in", "at", "near", "outside", "inside", "from", "to", "into", "around", "across", "on",
+                        "via", "toward", "towards", "through", "downtown", "central", "the", "of"})
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’-]*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;][\"'”’)]*\s+|[\"“‘(]\s*)$")
+
+
+def has_cue(text: str, start: int) -> bool:
+    """A locative cue ends right before ``start`` ("in ", "at the ", "the city of ", "downtown ")."""
+    return CUE.search(text[max(0, start - 60):start]) is not None
+
+
+def accept(text: str, hit: Hit, candidates: list, hits: list[Hit], occupied: list[tuple[int, int]],
+           common_words: frozenset[str]) -> bool:
+    """Whether the reference-data name ``hit`` is a place here (rules 1-3 of the module docstring).
+
+    ``candidates`` are what it may mean; ``hits`` and ``occupied`` the spans of
+    other names (reference hits; curated and organisation mentions).
+    """
+    known = occupied + [(h.start, h.end) for h in hits if h is not hit]
+    if not _capitalised(text, hit) or _in_longer_name(text, hit, known):
+        return False
+    if has_cue(text, hit.start) or _region_follows(text, hit, hits):
+        return True
+    if fold(hit.text) in common_words:
+        return False
+    if any(c.kind in ("country", "province") for c in candidates):
+        return True
+    return any(c.primary and c.population >= BIG_CITY for c in candidates)
+
+
+def _capitalised(text: str, hit: Hit) -> bool:
+    words = hit.text.replace("-", " ").split()
+    if hit.text.isupper() and len([c for c in hit.text if c.isalpha()]) > 1:
+        return text.isupper()  # capitals in a caption that is not all capitals are an acronym
+    return hit.text[0].isupper() and all(w[0].isupper() or w.casefold() in _PARTICLES for w in words)
+
+
+def _in_longer_name(text: str, hit: Hit, known: list[tuple[int, int]]) -> bool:
+    before = _WORD_BEFORE.search(text, max(0, hit.start - 40), hit.start)
+    if before and before.group(1)[0].isupper() and before.group(1).casefold() not in _CUE_WORDS:
+        covered = any(a <= before.start(1) < b for a, b in known)
+        if not covered and not _SENTENCE_START.search(text, 0, before.start(1)):
+            return True
+    after = _WORD_AFTER.match(text, hit.end)
+    if after and after.group(1)[0].isupper():
+        return not any(a <= after.start(1) < b for a, b in known)
+    return False
+
+
+def _region_follows(text: str, hit: Hit, hits: list[Hit]) -> bool:
+    """ "Mobile, Alabama", "Rongcheng (Shandong)": a province or country right after the name."""
+    gap = re.compile(r"\s*(?:,|\()\s*")
+    for other in hits:
+        if other.start > hit.end and gap.fullmatch(text, hit.end, other.start):
+            return any(r.kind in ("province", "country") for r in other.refs)
+    return False
