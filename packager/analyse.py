@@ -50,11 +50,12 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
     caption = record.description
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
+    shown_end = text.descriptive_end(caption, spans)  # first sentence, or more when it says what is pictured
     headline = caption[:first_end].strip()
     truncated = text.is_truncated(caption)
     mentions = vocab.longest(vocab.proper_matcher().find(caption))
-    found_places, notes = places.resolve(caption, mentions, first_end)
-    agents = entities.collect(mentions, first_end, caption)
+    found_places, notes = places.resolve(caption, mentions, shown_end)
+    agents = entities.collect(mentions, shown_end, caption)
     locations = tuple(p.location for p in found_places)
     analysed = replace(
         record,

@@ -343,3 +343,34 @@ def test_item_without_caption_gives_an_empty_record() -> None:
     r, found = analyse(item(None), INFO)
     assert (r.description, r.title, r.headline, r.truncated, r.locations) == ("", "", "", False, ())
     assert found == []
+
+
+# --- the part of a caption that describes the picture ----------------------------
+
+@pytest.mark.parametrize("caption, described", [
+    ("A police robot in Beijing. This robot is connected to the city system.", "A police robot in Beijing."),
+    ("Полиция на площади. Police on Tiananmen Square. Security is tight.",
+     "Полиция на площади. Police on Tiananmen Square."),
+    ("北京的警察。Police in Beijing. Security is tight.", "北京的警察。Police in Beijing."),
+    ("Xi Jinping has launched a campaign. Pictured: police in Hangzhou. More follows.",
+     "Xi Jinping has launched a campaign. Pictured: police in Hangzhou."),
+    ("A market. (Photo: a street in Hangzhou.)", "A market. (Photo: a street in Hangzhou.)"),
+    ("Police in Beijing. Police in Hangzhou too.", "Police in Beijing."),  # two Latin sentences: only the first
+    ("A Russian phrase «Москва» inside. Then more.", "A Russian phrase «Москва» inside."),
+    ("", ""),
+])
+def test_descriptive_part(caption: str, described: str) -> None:
+    assert caption[:text.descriptive_end(caption)] == described
+
+
+def test_a_translation_after_a_caption_in_another_script_is_descriptive() -> None:
+    r = analyse(item("Полиция у контрольно-пропускного пункта. Police at a checkpoint in Hangzhou. "
+                     "Checks are frequent."), INFO)[0]
+    assert [(loc.city, loc.province_state) for loc in r.locations] == [("Hangzhou", "Zhejiang")]
+
+
+def test_a_pictured_sentence_is_descriptive_and_the_statement_before_it_is_not() -> None:
+    r = analyse(item("China's President Xi Jinping has launched a campaign. Pictured: police on patrol in "
+                     "Hangzhou. The campaign began in 2017."), INFO)[0]
+    assert [loc.city for loc in r.locations] == ["Hangzhou"]
+    assert r.persons_shown == () and r.persons_mentioned == ("Xi Jinping",)

@@ -55,6 +55,50 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     return word[:-1].lower() not in ABBREVIATIONS
 
 
+# A sentence opening with one of these says what the picture shows, wherever it stands:
+# "President X has launched a campaign. Pictured: police in Urumqi."
+_PICTURE_MARKERS = re.compile(r"(?i)^[\"'“‘(\[]*(?:pictured|picture|photo|photograph|image|above|below|left|right|"
+                              r"top|bottom|in the (?:picture|photo|image)|shown|seen here)\s*[:\-–—]")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def descriptive_end(text: str, spans: list[tuple[int, int]] | None = None) -> int:
+    """Where the part of the caption that describes the picture ends.
+
+    Normally the first sentence (see the module docstring). Two forms extend it:
+
+    * a caption opening in another script and then repeating itself in Latin
+      script ("Полиция на Красной площади. Police on Red Square, Moscow.")
+      describes the picture in both, so the part runs to the end of the first
+      Latin-script sentence;
+    * a later sentence marked "Pictured:", "Photo:", "Above:"... describes the
+      picture too, so the part runs to its end.
+
+    Everything after the returned offset is background.
+    """
+    spans = sentence_spans(text) if spans is None else spans
+    if not spans:
+        return len(text)
+    end = spans[0][1]
+    following = spans[1:]
+    if not _is_latin(text[spans[0][0]:spans[0][1]]):
+        for start, stop in following:
+            if _is_latin(text[start:stop]):
+                end = stop
+                break
+    for start, stop in following:
+        if stop > end and _PICTURE_MARKERS.match(text[start:stop]):
+            end = stop
+    return end
+
+
+def _is_latin(sentence: str) -> bool:
+    """Mostly Latin letters (a Russian sentence naming "Apple" is still Russian)."""
+    letters = _LETTER.findall(sentence)
+    return bool(letters) and len(_LATIN.findall(sentence)) * 2 > len(letters)
+
+
 def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
