@@ -34,7 +34,8 @@ LIST_SEPARATOR = ";"
 #: Record fields (and first-location parts) a CSV column may set for one item.
 #: Provenance and identity come from the collection itself and cannot be overridden.
 OVERRIDE_FIELDS: frozenset[str] = frozenset(
-    {f.name for f in fields(Record)} - {"identifier", "file", "locations", "caption_source", "caption_line"}
+    {f.name for f in fields(Record)} - {"identifier", "file", "locations", "caption_source", "caption_line",
+                                        "provenance"}
     | {f.name for f in fields(Location)} - {"identifiers"}
 )
 

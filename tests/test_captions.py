@@ -171,3 +171,10 @@ def test_non_utf8_csv_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CollectionError) as info:
         read_captions(path)
     assert info.value.issues[0].line == 2 and "c.csv" in info.value.message
+
+
+def test_csv_column_cannot_claim_provenance(tmp_path: Path) -> None:
+    """Where a value came from is the packager's record; a caption file cannot set it."""
+    entries, found = read_captions(write(tmp_path, "c.csv", "filename,caption,provenance\na.jpg,Text.,archivist\n"))
+    assert entries == [CaptionEntry("Text.", 2, "a.jpg", {})]
+    assert codes(found) == [("W111", 1)] and "'provenance'" in found[0].message
