@@ -72,7 +72,7 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
         events=agents.events,
     )
     return analysed, [(code, detail, "locations") for code, detail in notes] + [
-        (code, detail, "persons_shown") for code, detail in agents.notes], truncated
+        (code, detail, entities.NOTE_FIELDS[code]) for code, detail in agents.notes], truncated
 
 
 def _collection_facts(info: CollectionInfo) -> dict[str, object]:

@@ -93,11 +93,18 @@ _define("W201", WARNING, "caption appears cut off mid-sentence (ends with {tail!
 _define("I202", INFO, "no place recognised in the caption")
 _define("W203", WARNING, "{detail}")
 _define("I204", INFO, "{detail}")
+_define("I205", INFO, "{detail}; check the sublocation in the review sheet and correct it there if it is not the scene")
 # 215-219: checks across the collection
 _define("W215", WARNING, "caption is nearly identical to {other}'s ({other_file}, similarity {score:.2f}): check "
         "that the two images are different pictures, or remove one")
 _define("I210", INFO, "person {detail} was recognised from a role word, not from the vocabulary; check the name, "
         "and add it to schemas/organisations.json (persons) if it should be recognised everywhere")
+_define("I211", INFO, "organisation {detail} was recognised from the form of its name (e.g. \"... University\", "
+        "\"X's factory\"), not from the vocabulary; check it, and add it to schemas/organisations.json "
+        "(organisations) with its canonical name if it should be recognised everywhere")
+_define("I212", INFO, "event {detail} was recognised from the form of its name (e.g. \"... Carnival\", "
+        "\"COP26\"), not from the vocabulary; check the name, and add it to schemas/organisations.json (events) "
+        "with its canonical name if it should be recognised everywhere")
 
 # --- 3xx crosswalk and embedding --------------------------------------------
 _define("W301", WARNING, "{tag} clipped from {length} to {limit} bytes at a character boundary (IIM limit); "

@@ -167,3 +167,85 @@ def test_every_media_topic_link_is_well_formed_and_labelled() -> None:
 def test_source_type_comes_from_the_opening_words(first_sentence: str, code: str) -> None:
     default = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
     assert entities.source_type(first_sentence, default) == "http://cv.iptc.org/newscodes/digitalsourcetype/" + code
+
+
+# --- names found by their form: events, organisations, persons after occupations and royal titles -----------
+
+@pytest.mark.parametrize("caption, events", [
+    ("Revellers dance at the 2019 Notting Hill Carnival in London.", ("2019 Notting Hill Carnival",)),
+    ("Runners cross a bridge during the Boston Marathon.", ("Boston Marathon",)),
+    ("Models walk the runway during Paris Fashion Week.", ("Paris Fashion Week",)),
+    ("Delegates arrive at COP 26 in Glasgow.", ("2021 United Nations Climate Change Conference",)),
+    ("Protesters outside the United Nations Climate Change Conference (COP21) in Paris.",
+     ("2015 United Nations Climate Change Conference",)),
+    ("Fans watch the 2018 World Cup final in Moscow.", ("2018 FIFA World Cup",)),
+    ("Fans at the Rugby World Cup in Tokyo.", ("Rugby World Cup",)),
+    ("Families watch fireworks for the Spring Festival in Harbin.", ("Chinese New Year",)),
+    ("Delegates at the 8th Party Congress in Pyongyang.", ("8th Party Congress",)),
+    ("Children light lamps for Diwali in Jaipur.", ("Diwali",)),
+    ("Members of the World Uyghur Congress meet in Munich.", ()),  # a congress without an edition is a body
+    ("Festival goers queue at a gate.", ()),  # a head noun alone is not a name
+    ("A stage in a park. The Glastonbury Festival opened on Friday.", ()),  # background: not the event shown
+])
+def test_events_are_found_by_the_form_of_their_name(caption: str, events: tuple) -> None:
+    assert agents(caption).events == events
+
+
+def test_an_organisation_inside_an_events_name_is_not_shown() -> None:
+    found = agents("Activists march outside the United Nations Climate Change Conference in Madrid.")
+    assert (found.events, found.organisations) == (("United Nations Climate Change Conference",), ())
+    assert found.notes == (("I212", "'United Nations Climate Change Conference'"),)
+
+
+def test_cop_numbers_give_the_conference_year() -> None:
+    from packager.analysis.events import cop_year
+    assert [cop_year(n) for n in (1, 21, 25, 26, 28)] == [1995, 2015, 2019, 2021, 2023]
+
+
+@pytest.mark.parametrize("caption, organisations", [
+    ("Officers of the Metropolitan Police patrol Oxford Street in London.", ("Metropolitan Police",)),
+    ("FC Barcelona fans celebrate in a square.", ("FC Barcelona",)),
+    ("Workers assemble phones at Foxconn’s factory in Zhengzhou.", ("Foxconn",)),
+    ("Shoppers queue outside Apple's flagship store in Shanghai.", ("Apple",)),
+    ("Pickers at Amazon's warehouse in Dunstable.", ("Amazon",)),
+    ("Students at Peking University and Tsinghua University.", ("Peking University", "Tsinghua University")),
+    ("Staff of the Ministry of Defence unload boxes.", ("Ministry of Defence",)),
+    ("Scientists of the Chinese Academy of Sciences at work.", ("Chinese Academy of Sciences",)),
+    ("Engineers at Huawei Technologies Co Ltd test a router.", ("Huawei",)),  # the vocabulary's name wins
+    ("A woman reads on an iPad on a train.", ("Apple",)),
+    ("Police officers at a checkpoint.", ()),
+    ("Riot Police charge protesters.", ()),
+    ("Visitors at the Terracotta Army in Xi'an.", ()),
+    ("A road in the West Bank.", ()),
+    ("Workers leave one of China’s factories.", ()),
+    ("Volunteers from a neighbourhood security committee stand guard.", ()),
+    ("A street. Foxconn's factory employs 300,000 people.", ()),  # background sentence: only mentioned
+])
+def test_organisations_are_found_by_the_form_of_their_name(caption: str, organisations: tuple) -> None:
+    assert agents(caption).organisations == organisations
+
+
+def test_a_name_form_organisation_is_noted_for_checking() -> None:
+    assert agents("Scientists of the Chinese Academy of Sciences at work.").notes == \
+        (("I211", "'Chinese Academy of Sciences'"),)
+
+
+@pytest.mark.parametrize("caption, shown, mentioned", [
+    ("Nobel laureate Malala Yousafzai speaks at a school in Birmingham.", ("Malala Yousafzai",), ()),
+    ("The influencer Li Jiaqi livestreams from a studio.", ("Li Jiaqi",), ()),
+    ("Photographer Sebastião Salgado at his exhibition in Paris.", ("Sebastião Salgado",), ()),
+    ("Singer Paul McCartney performs on a stage.", ("Paul McCartney",), ()),
+    ("Footballer Mesut Özil signs autographs.", ("Mesut Özil",), ()),
+    ("President Ursula von der Leyen addresses delegates.", ("Ursula von der Leyen",), ()),
+    ("A statue in a park in London. Queen Victoria opened the park in 1870.", (), ("Queen Victoria",)),
+    ("Crowds line the Mall. King Charles III was crowned in 2023.", (), ("Charles III",)),
+    ("A temple in Kyoto. Emperor Meiji moved the capital to Tokyo.", (), ("Emperor Meiji",)),
+    ("Pope Francis waves to pilgrims.", ("Pope Francis",), ()),
+    ("A library with books by Stephen King on display.", (), ()),
+    ("Customers at a Burger King restaurant in Wuhan.", (), ()),
+    ("Tourists in Saint Petersburg. Prince George is a city in Canada.", (), ()),
+    ("Passengers walk to the Star Ferry Pier.", (), ()),
+])
+def test_persons_after_occupations_and_royal_titles(caption: str, shown: tuple, mentioned: tuple) -> None:
+    found = agents(caption)
+    assert (found.persons_shown, found.persons_mentioned) == (shown, mentioned)

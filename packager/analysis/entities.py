@@ -12,6 +12,13 @@ organisation): a product in the first sentence adds its maker to the
 organisations and its own name to the keywords, so "Face ++" yields Megvii
 and the keyword "Face++". An event (IPTC Event) does not add its organiser:
 a guard on a street during the party congress does not show the party.
+
+Names the vocabulary lacks are also found by their form: events by a head
+noun ("... Carnival", "COP26", :mod:`.events`), organisations by a head
+noun or a workplace they own ("... University", "Foxconn's factory",
+:mod:`.orgnames`), persons by a role word or title (:mod:`.persons`). Each
+such name that reaches a field is noted (I210-I212, :data:`NOTE_FIELDS`)
+so that the archivist checks it.
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import persons
+from . import events, orgnames, persons, vocab
 from .text import sentence_spans
-from .vocab import DEPICTED, Mention, keywords
+from .vocab import DEPICTED, Mention, Term, keywords
+
+#: The record field each note of :attr:`Agents.notes` is about.
+NOTE_FIELDS = {"I210": "persons_shown", "I211": "organisations", "I212": "events"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Agents:
     persons_mentioned: tuple[str, ...]
     events: tuple[str, ...]
     products: tuple[str, ...]  # products named anywhere, for the keywords
-    notes: tuple[tuple[str, str], ...] = ()  # (issue code, detail): names found by a role word (I210)
+    notes: tuple[tuple[str, str], ...] = ()  # (issue code, detail): names found by a role word or form (NOTE_FIELDS)
 
 
 def collect(mentions: list[Mention], first_end: int, text: str | None = None) -> Agents:
@@ -44,13 +54,16 @@ def collect(mentions: list[Mention], first_end: int, text: str | None = None) ->
     found = list(mentions)
     unlisted = persons.unlisted(text, mentions) if text else []
     found += [persons.as_mention(person) for person in unlisted]
+    if text:
+        found = _with_name_forms(found, events.find(text), orgnames.find(text))
     found.sort(key=lambda m: (m.start, -m.end))
     people = [m for m in found if m.term.kind == "person"]
     organisations: list[str] = []
     shown: list[str] = []
     mentioned: list[str] = []
-    events: list[str] = []
+    events_shown: list[str] = []
     products: list[str] = []
+    notes: list[tuple[str, str]] = [("I210", f"{p.name!r} (after {p.role!r})") for p in unlisted]
     for mention in found:
         term, in_first = mention.term, mention.end <= first_end
         if term.kind == "product":
@@ -62,13 +75,52 @@ def collect(mentions: list[Mention], first_end: int, text: str | None = None) ->
             continue
         elif term.kind == "organisation":
             _add(organisations, term.name)
+            _note(notes, "I211", term, organisations)
         elif term.kind == "product":
             _add(organisations, term.data["maker"])
         elif term.kind == "event":
-            _add(events, term.name)
-    notes = tuple(("I210", f"{p.name!r} (after {p.role!r})") for p in unlisted)
+            _add(events_shown, term.name)
+            _note(notes, "I212", term, events_shown)
     return Agents(tuple(organisations), tuple(shown), tuple(p for p in mentioned if p not in shown),
-                  tuple(events), tuple(products), notes)
+                  tuple(events_shown), tuple(products), tuple(notes))
+
+
+def _with_name_forms(found: list[Mention], named_events: list[Mention], named_orgs: list[Mention]) -> list[Mention]:
+    """Vocabulary mentions plus names found by their form, one reading per stretch of text.
+
+    The vocabulary wins where both read the same words: its canonical name
+    is better than the words as written. An event found by its form that
+    contains vocabulary names takes their place: "United Nations" inside
+    "United Nations Climate Change Conference" names the organiser, who is
+    not in the picture. An organisation found by its form gives way to any
+    other reading ("Huawei Technologies Co Ltd" is the vocabulary's Huawei).
+    """
+    agents = [m for m in found if m.term.kind in vocab.ENTITY_KINDS]
+    kept_events = []
+    for event in named_events:
+        overlapping = [m for m in agents if _overlaps(m, event)]
+        if all(_inside(m, event) for m in overlapping):
+            kept_events.append(event)
+            found = [m for m in found if m not in overlapping]
+    taken = [m for m in found if m.term.kind in vocab.ENTITY_KINDS] + kept_events
+    kept_orgs = [org for org in named_orgs if not any(_overlaps(m, org) for m in taken)]
+    return found + kept_events + kept_orgs
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _inside(inner: Mention, outer: Mention) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end and (inner.start, inner.end) != (outer.start,
+                                                                                                 outer.end)
+
+
+def _note(notes: list[tuple[str, str]], code: str, term: Term, added: list[str]) -> None:
+    """I211/I212 for a name found by its form that made it into a field: the archivist should check it."""
+    detail = f"{term.name!r}"
+    if term.data.get("unlisted") and term.name in added and (code, detail) not in notes:
+        notes.append((code, detail))
 
 
 def _add(values: list[str], value: str) -> None:

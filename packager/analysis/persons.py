@@ -25,30 +25,74 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import geo
 from .vocab import Mention, Term
 
 HONORIFICS = ("Mr", "Mrs", "Ms", "Miss", "Dr", "Madame", "Mme", "Sir", "Dame")
 TITLES = ("President", "Vice President", "Premier", "Vice Premier", "Prime Minister", "Chancellor",
           "Foreign Minister", "Minister", "Secretary", "General Secretary", "Secretary-General", "Governor",
-          "Mayor", "Chairman", "Chairwoman", "Senator", "General", "King", "Queen", "Prince", "Princess", "Pope",
-          "Ambassador", "Judge", "Professor", "Prof.", "Chief Executive")
+          "Mayor", "Chairman", "Chairwoman", "Senator", "General",
+          "Ambassador", "Judge", "Professor", "Prof.", "Chief Executive", "Cardinal", "Archbishop", "Bishop",
+          "Rabbi", "Imam", "Sheikh", "Crown Prince", "Crown Princess")
+# Titles of monarchs, nobles and religious leaders, who are named by one name and the title ("Queen Victoria",
+# "Pope Francis", "Emperor Meiji"); with a regnal number the number identifies them ("Elizabeth II").
+ROYAL_TITLES = ("King", "Queen", "Emperor", "Empress", "Prince", "Princess", "Pope", "Tsar", "Czar", "Tsarina",
+                "Sultan", "Shah", "Pharaoh", "Kaiser", "Duke", "Duchess", "Grand Duke", "Crown Prince",
+                "Crown Princess", "Queen Mother", "Caliph", "Maharaja", "Maharajah", "Emir")
 ROLE_NOUNS = ("activist", "artist", "dissident", "lawyer", "journalist", "photographer", "writer", "author", "poet",
               "scholar", "professor", "academic", "researcher", "scientist", "engineer", "programmer",
               "entrepreneur", "founder", "co-founder", "CEO", "chief executive", "chairman", "chairwoman",
               "spokesman", "spokeswoman", "spokesperson", "director", "blogger", "singer", "actor", "actress",
               "pastor", "imam", "monk", "farmer", "villager", "shopkeeper", "student", "teacher", "president",
               "premier", "minister", "mayor", "governor", "leader")
+# Occupations that introduce a name ("footballer Mesut Özil"). Several are also ordinary capitalised words
+# ("Star Ferry", "Model 3"), so their capitalised form counts only where a sentence starts.
+OCCUPATIONS = ("laureate", "Nobel laureate", "influencer",
+              "footballer", "cricketer", "athlete", "player", "striker", "goalkeeper", "coach", "champion", "star",
+              "superstar", "rapper", "musician", "composer", "pianist", "violinist", "cellist", "conductor",
+              "dancer", "ballerina", "model", "designer", "architect", "filmmaker", "film-maker", "comedian",
+              "presenter", "broadcaster", "YouTuber", "vlogger", "streamer", "astronaut", "cosmonaut", "climber",
+              "mountaineer", "runner", "marathoner", "swimmer", "cyclist", "boxer", "wrestler", "skater", "gymnast",
+              "chef", "novelist", "playwright", "painter", "sculptor", "historian", "economist", "politician",
+              "lawmaker", "legislator", "candidate", "campaigner", "protester", "survivor", "veteran", "doctor",
+              "nurse", "surgeon", "priest", "rabbi", "bishop", "archbishop", "cardinal", "nun", "reporter",
+              "correspondent", "editor", "curator", "collector", "philanthropist", "billionaire", "tycoon",
+              "businessman", "businesswoman", "investor", "inventor", "opposition leader")
 NOT_NAME_WORDS = frozenset({
     "The", "A", "An", "In", "At", "On", "Of", "And", "Or", "For", "With", "By", "From", "To", "This", "That",
     "Police", "Party", "Street", "Road", "Square", "University", "Hospital", "Park", "District", "Company",
     "Group", "Office", "Ministry", "Department", "Bureau", "Committee", "Council", "Congress", "Government",
     "Security", "Centre", "Center", "Hall", "Station", "Airport", "Museum", "China", "Chinese", "January",
     "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"})
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Za-z]+)*"
-_ROLES = HONORIFICS + TITLES + ROLE_NOUNS + tuple(r[0].upper() + r[1:] for r in ROLE_NOUNS if r.islower())
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Island", "Islands", "Market",
+    "Building", "Bridge", "Hotel", "School", "Theatre", "Theater", "Avenue", "Gate", "Palace", "Memorial",
+    "Stadium", "Terminal", "Tower", "Temple", "Church", "Cathedral", "Mosque", "College", "Institute", "Festival",
+    "Carnival", "Cup", "Day", "Award", "Prize", "Mall", "Plaza", "Jr", "Sr", "Land", "Sound", "Strait", "Bay",
+    "Conference", "Summit", "Forum", "Week", "Fair", "Parade", "Election", "Elections",
+    "Mountains", "River", "Lake", "Garden", "Gardens", "Library", "Trust", "War", "Games",
+    "Olympics", "Marathon", "Bank", "Agency", "Army", "Navy", "Times", "Post", "News", "Daily", "Motors", "Club",
+    "United", "Inc", "Ltd", "Corp", "FC", "Airlines", "Airways", "Association", "Society", "Union",
+    "League", "Force", "Guard", "Corps", "Court", "Prison", "Camp", "Port", "Harbour", "Harbor", "Pier", "Ferry"})
+# A name word: a capital letter then letters (any script with case: "Sebastião", "Özil"), with "Mc"/"Mac"/"O'"
+# forms and hyphenated parts; lower-case particles may join the words ("Ursula von der Leyen").
+_NAME_WORD = r"(?:Mc|Mac|O['’]|D['’])?[^\W\d_a-z][^\W\d_A-Z]+(?:[-'’][^\W\d_]+)*"
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|bint|ibn|al|el|ter|zu)"
+_PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+_REGNAL = r"(?:[IVX]{1,5})"
+_CAPITALISED = tuple(r[0].upper() + r[1:] for r in ROLE_NOUNS + OCCUPATIONS if r.islower())
+_ROLES = HONORIFICS + TITLES + ROLE_NOUNS + OCCUPATIONS + _CAPITALISED
+_SENTENCE_ONLY = frozenset(r[0].upper() + r[1:] for r in OCCUPATIONS if r.islower()) - set(TITLES) - {
+    r[0].upper() + r[1:] for r in ROLE_NOUNS}
 _ROLE = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(set(_ROLES), key=len, reverse=True))
-_UNLISTED = re.compile(rf"(?<![\w.])(?P<role>{_ROLE})\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})")
+_UNLISTED = re.compile(rf"(?<![\w.])(?P<role>{_ROLE})\.?\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*"
+                       rf"{_NAME_WORD}){{0,2}})")
+_ROYAL = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(ROYAL_TITLES, key=len, reverse=True))
+_ROYAL_NAME = re.compile(rf"(?<![\w.])(?P<role>{_ROYAL})\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*"
+                         rf"{_NAME_WORD})?)(?:\s+(?P<regnal>{_REGNAL}))?(?![\w'’-])")
+# Capitalised words that may stand before a royal title; any other capitalised word makes the title part of a
+# longer name ("Stephen King", "Burger King", "Martin Luther King").
+_BEFORE_TITLE = frozenset({"The", "A", "An", "At", "In", "On", "Of", "By", "With", "For", "From", "Under", "During",
+                           "Late", "Former", "Then", "As", "When", "After", "Before", "Since", "And"})
 
 # Words after a name that report what the person did elsewhere, or say what they will do.
 REPORTING = frozenset({
@@ -87,13 +131,17 @@ def unlisted(text: str, known: list[Mention]) -> list[Unlisted]:
     found: list[Unlisted] = []
     for match in _UNLISTED.finditer(text):
         role = re.sub(r"\s+", " ", match.group("role"))
+        if role in _SENTENCE_ONLY and not _starts_sentence(text, match):
+            continue
         words = match.group("name").split()
         while words and words[-1] in NOT_NAME_WORDS:
             words.pop()
-        if not words or words[0] in NOT_NAME_WORDS or any(w in NOT_NAME_WORDS for w in words):
+        if not words or any(w in NOT_NAME_WORDS or not w[0].isupper() and w not in _PARTICLES for w in words):
             continue
+        while words[-1] in _PARTICLES:
+            words.pop()
         honorific = role in HONORIFICS
-        if len(words) < (1 if honorific else 2):
+        if len([w for w in words if w not in _PARTICLES]) < (1 if honorific else 2) or _is_place(" ".join(words)):
             continue
         start = match.start("role") if honorific else match.start("name")
         end = _span_end(text, match, words)
@@ -101,7 +149,47 @@ def unlisted(text: str, known: list[Mention]) -> list[Unlisted]:
             continue
         name = f"{role} {' '.join(words)}" if honorific else " ".join(words)
         found.append(Unlisted(name, role, start, end))
+    for person in _royals(text):
+        if not any(_overlap(person, m) for m in [*known, *found]):
+            found.append(person)
+    return sorted(found, key=lambda p: p.start)
+
+
+def _royals(text: str) -> list[Unlisted]:
+    """Monarchs, nobles and religious leaders named by a title and one name, or a name and a regnal number."""
+    found = []
+    for match in _ROYAL_NAME.finditer(text):
+        before = text[:match.start()].split()[-1:]
+        if before and before[0][:1].isupper() and before[0] not in _BEFORE_TITLE \
+                and not before[0].endswith(("'s", "’s", ".", "!", "?", ":", ";", ",", ")", "\"", "”")):
+            continue  # "Stephen King", "Burger King": the title word is part of another name
+        role = re.sub(r"\s+", " ", match.group("role"))
+        words = match.group("name").split()
+        if any(w in NOT_NAME_WORDS or not w[0].isupper() and w not in _PARTICLES for w in words):
+            continue
+        if _is_place(f"{role} {' '.join(words)}"):
+            continue  # "Prince George" (British Columbia), "Queen Creek"; but "Queen Victoria" is a person
+        regnal = match.group("regnal")
+        name_words = [w for w in words if w not in _PARTICLES]
+        if regnal:
+            name = f"{' '.join(words)} {regnal}"
+        else:
+            name = f"{role} {words[0]}" if len(name_words) == 1 else " ".join(words)
+        found.append(Unlisted(name, role, match.start(), match.end()))
     return found
+
+
+def _starts_sentence(text: str, match: re.Match[str]) -> bool:
+    before = text[:match.start()].rstrip(" \"“‘'(")
+    return not before or before[-1] in ".!?:;"
+
+
+def _is_place(name: str) -> bool:
+    return bool(geo.reference().index.get(name) or geo.cities().index.get(name))
+
+
+def _overlap(person: Unlisted, other: Unlisted | Mention) -> bool:
+    return other.start < person.end and person.start < other.end
 
 
 def _span_end(text: str, match: re.Match[str], words: list[str]) -> int:
