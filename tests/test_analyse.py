@@ -177,7 +177,7 @@ def test_sample_places(sample: dict) -> None:
     assert loc(rec(sample, 1)) == Location(city="Beijing", province_state="Beijing", **CHINA, identifiers=beijing)
     assert loc(rec(sample, 3)) == Location("Houhai Lake", "Beijing", "Beijing", **CHINA, identifiers=beijing)
     assert loc(rec(sample, 5)).sublocation == "Great Hall of the People"
-    assert loc(rec(sample, 7)) == Location("", "Kashgar", "Xinjiang", **CHINA,
+    assert loc(rec(sample, 7)) == Location("Kashgar Old City", "Kashgar", "Xinjiang", **CHINA,
                                            identifiers=("http://sws.geonames.org/1280849/", *XJ))
     assert loc(rec(sample, 10)) == loc(rec(sample, 23)) == Location("Tiananmen Square", "Beijing", "Beijing", **CHINA,
                                                                     identifiers=beijing)

@@ -30,7 +30,7 @@ SAMPLE_TITLES = {
     5: (Location("Great Hall of the People", "Beijing", "Beijing", **CN),
         "Plainclothes security near the Great Hall of the People, Beijing"),
     6: (None, "Screen capture of the face recognition system Face++ by Megvii"),
-    7: (Location("Kashgar Old City", "Kashgar", "Xinjiang", **CN), "Uyghur looking at a police checkpoint, Kashgar"),
+    7: (Location("Kashgar Old City", "Kashgar", "Xinjiang", **CN), "Uyghur looking at a police checkpoint in Kashgar Old City"),
     8: (BEIJING, "Programmer at Megvii headquarters, Beijing"),
     9: (None, "Video of a facial identification system at SenseTime showroom"),
     10: (TIANANMEN, "Visitors to Tiananmen Square having their ID scanned, Beijing"),

@@ -213,7 +213,9 @@ def _subdivisions(countries: dict[str, Country]) -> dict[str, Subdivision]:
             raise ConfigError(f"reference table {path}: entry {n} needs admin1 'CC.code', a known ISO 3166-2 code "
                               "of the same country, and a name")
         official = re.sub(r"\s*\[.*\]$", "", iso.name)  # "Wales [Cymru GB-CYM]" -> "Wales"
-        names = _unique([name, official, f"{name} Province", *entry.get("variants", [])])
+        # "official": false where the ISO name is a word or another place's name ("Central", "Buenos Aires" province)
+        own = [official, f"{name} Province"] if entry.get("official", True) else []
+        names = _unique([name, *own, *entry.get("variants", [])])
         out[iso.code] = Subdivision(iso.code, name, iso.country_code, admin1, names)
     if len({s.admin1 for s in out.values()}) != len(out):
         raise ConfigError(f"reference table {path}: an admin1 code is mapped twice")

@@ -61,6 +61,8 @@ def tokens(sentence: str, mentions: list[Mention]) -> list[Tok]:
             mention = starts.get(j)
             if mention and not kind:
                 kind, name = _kind(mention), mention.term.name
+                if not parts and out and out[-1].text.lower() == "the" and _renamed_common(mention):
+                    out.pop()  # "the old city of Kashgar" -> "Kashgar Old City": the article went with the phrase
                 parts.append(mention.text if mention.term.kind in ("event", "person") else name)
                 j = mention.end
                 continue
@@ -69,6 +71,11 @@ def tokens(sentence: str, mentions: list[Mention]) -> list[Tok]:
         out.append(Tok("".join(parts), kind, name))
         i = j
     return out
+
+
+def _renamed_common(mention: Mention) -> bool:
+    """A name written as a common-noun phrase ("old city of Kashgar") whose canonical form is a proper name."""
+    return mention.text[:1].islower() and mention.term.name[:1].isupper() and not mention.term.name.startswith("The ")
 
 
 def _kind(mention: Mention) -> str:

@@ -15,7 +15,8 @@ counts only when all of these hold:
 3. the caption introduces it as a place - a locative cue before it ("in",
    "at", "near", "outside", "from", "the city of", "downtown"...), or a
    province or country right after it ("Mobile, Alabama", "Rongcheng
-   (Shandong)") - or it is a country or province, or a city of at least
+   (Shandong)"), or it closes the sentence after a comma ("..., Bombay, 1994.")
+   - or it is a country or province, or a city of at least
    :data:`BIG_CITY` people written by its own name; either way not one of the
    gazetteer's ``common_words``.
 """
@@ -41,6 +42,8 @@ _CUE_WORDS = frozenset({"in", "at", "near", "outside", "inside", "from", "to", "
                         "via", "toward", "towards", "through", "downtown", "central", "the", "of"})
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+$")
 _WORD_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’-]*)")
+_AFTER_COMMA = re.compile(r",[ \t]+$")
+_CLOSING = re.compile(r"(?:,[ \t]*(?:c\.[ \t]*)?\d{4}s?)?[ \t]*(?:[.!?;]|$)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;][\"'”’)]*\s+|[\"“‘(]\s*)$")
 
 
@@ -63,9 +66,18 @@ def accept(text: str, hit: Hit, candidates: list, hits: list[Hit], occupied: lis
         return True
     if fold(hit.text) in common_words:
         return False
+    if _closing_place(text, hit):
+        return True
     if any(c.kind in ("country", "province") for c in candidates):
         return True
     return any(c.primary and c.population >= BIG_CITY for c in candidates)
+
+
+def _closing_place(text: str, hit: Hit) -> bool:
+    """ "..., Mumbai." or "..., Leningrad, 1984.": a name after a comma that ends the sentence (a year may follow)
+    is how captions write where a picture was taken."""
+    return (_AFTER_COMMA.search(text, 0, hit.start) is not None
+            and _CLOSING.match(text, hit.end) is not None)
 
 
 def _capitalised(text: str, hit: Hit) -> bool:
@@ -94,3 +106,15 @@ def _region_follows(text: str, hit: Hit, hits: list[Hit]) -> bool:
         if other.start > hit.end and gap.fullmatch(text, hit.end, other.start):
             return any(r.kind in ("province", "country") for r in other.refs)
     return False
+
+
+_ORIGIN = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+_SCENE_CUE = re.compile(r"\b(?:in|at|on|inside|outside|near)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def origin_only(text: str, start: int, later: list[int]) -> bool:
+    """ "Families from Aleppo arriving in Lesbos": a place after "from" is where people came from, not the scene,
+    when a place introduced by "in", "at" or "on" follows it (``later``: the starts of the places after it)."""
+    if _ORIGIN.search(text, max(0, start - 12), start) is None:
+        return False
+    return any(_SCENE_CUE.search(text, max(0, b - 40), b) is not None for b in later if b > start)

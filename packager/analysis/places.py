@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from ..model import Location
-from . import geo, placeguards
+from . import geo, landmarks, placeguards
 from .text import is_truncated, sentence_spans
 from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer
 
@@ -101,13 +101,32 @@ def resolve(text: str, mentions: list[Mention], first_end: int) -> tuple[list[Pl
     first = [g for g in groups if g.end <= first_end]
     taken = [(m.start, m.end) for m in mentions] + [(g.start, g.end) for g in groups]
     places, extra = _resolve_groups(text, first, taken, context, 0, first_end, gaz, notes)
+    span = (0, first_end)
     if not places and not extra:
         for start, end in sentence_spans(text)[1:]:
             scene = [g for g in groups if start <= g.start and g.end <= end and _locates_scene(text, start, g)]
             places, extra = _resolve_groups(text, scene, taken, context, start, end, gaz, notes)
             if places or extra:
+                span = (start, end)
                 break
-    return _absorb(sorted(places + extra, key=lambda p: p.start)), notes
+    found = sorted(places + extra, key=lambda p: p.start)
+    occupied = [(m.start, m.end) for m in mentions] + [(g.start, g.end) for g in groups if g.curated]
+    return _absorb(found + _landmarks(text, span, occupied, found, notes)), notes
+
+
+def _landmarks(text: str, span: tuple[int, int], occupied: list[tuple[int, int]], found: list[Place],
+               notes: list[Note]) -> list[Place]:
+    """Landmarks of :mod:`.landmarks` in the sentence that gave the places, each completed with that sentence's
+    most specific place (a city over a province or country), or alone when the sentence names none."""
+    if any(p.location.sublocation for p in found):
+        return []  # a curated landmark was named: it is the scene
+    ranked = sorted(found, key=lambda p: (not p.location.city, not p.location.province_state))
+    base = ranked[0].location if ranked else Location()
+    out = []
+    for mark in landmarks.find(text, span[0], span[1], occupied):
+        out.append(Place(mark.start, mark.end, replace(base, sublocation=mark.name), None))
+        notes.append(("I205", f"{mark.name!r} is not in the gazetteer; recorded as the sublocation from its form"))
+    return out[:1]
 
 
 def _resolve_groups(text: str, groups: list[Group], taken: list[tuple[int, int]], context: set[str], start: int,
@@ -118,7 +137,8 @@ def _resolve_groups(text: str, groups: list[Group], taken: list[tuple[int, int]]
         chosen = _choose(group, qualified.get((group.start, group.end)), context, notes)
         if chosen is not None:
             places.append(Place(group.start, group.end, chosen.location, chosen.term))
-    return places, extra
+    starts = [p.start for p in places + extra]
+    return [p for p in places if not placeguards.origin_only(text, p.start, starts)], extra
 
 
 def _locates_scene(text: str, sentence_start: int, group: Group) -> bool:
@@ -325,16 +345,24 @@ def _most_specific(candidates: list[Candidate]) -> list[Candidate]:
     """Beijing the city over Beijing the municipality; China the country over a town called China elsewhere.
 
     A city stays beside a country or province of the same name only when it
-    lies in it and is written by its own name (Singapore, Beijing, Quebec).
+    lies in it and is written by its own name (Singapore, Beijing, Quebec), or
+    the region is named after it: "Kiev" is an alternate name of the city
+    Kyiv, whose own province is called Kyiv too.
     """
     regions = [c for c in candidates if c.kind in ("country", "province")]
     cities = [c for c in candidates if c.kind not in ("country", "province")]
     if regions:
-        cities = [c for c in cities if c.primary and any(r.key in (c.province, c.country) for r in regions)]
+        cities = [c for c in cities if any(r.key in (c.province, c.country) and (c.primary or _named_after(r, c))
+                                           for r in regions)]
     if cities:
         return cities
     countries = [c for c in regions if c.kind == "country"]
     return countries or regions
+
+
+def _named_after(region: Candidate, city: Candidate) -> bool:
+    own = region.location.province_state if region.kind == "province" else region.location.country
+    return geo.fold(own) == geo.fold(city.location.city)
 
 
 def _by_population(candidates: list[Candidate]) -> list[Candidate]:
