@@ -60,7 +60,7 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
     analysed = replace(
         record,
         headline=headline,
-        title=title.devise(headline, _title_mentions(mentions, found_places, first_end),
+        title=title.devise(headline, _title_mentions(mentions, found_places, first_end, caption),
                            locations[0] if locations else None, cut_off=truncated and first_end >= len(caption)),
         truncated=truncated,
         digital_source_type=entities.source_type(headline, info.digital_source_type),
@@ -80,14 +80,14 @@ def _collection_facts(info: CollectionInfo) -> dict[str, object]:
             "source": info.source, "language": info.language, "date": info.date, "collection": info.title}
 
 
-def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int) -> list[Mention]:
+def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int, written: str) -> list[Mention]:
     """Mentions in the first sentence, plus towns known only from a "(Province)" qualifier."""
     inside = [m for m in mentions if m.end <= first_end]
     taken = {m.start for m in inside}
     for place in found:
         if place.term is None and place.start not in taken:
             term = Term("city", place.location.city, place.location.city)
-            inside.append(Mention(place.start, place.end, place.location.city, term))
+            inside.append(Mention(place.start, place.end, written[place.start:place.end], term))
     return sorted(inside, key=lambda m: m.start)
 
 

@@ -94,6 +94,7 @@ _define("I202", INFO, "no place recognised in the caption")
 _define("W203", WARNING, "{detail}")
 _define("I204", INFO, "{detail}")
 _define("I205", INFO, "{detail}; check the sublocation in the review sheet and correct it there if it is not the scene")
+_define("I206", INFO, "{detail}; check city and province in the review sheet and correct them there if wrong")
 # 215-219: checks across the collection
 _define("W215", WARNING, "caption is nearly identical to {other}'s ({other_file}, similarity {score:.2f}): check "
         "that the two images are different pictures, or remove one")

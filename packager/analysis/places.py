@@ -37,13 +37,17 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from ..model import Location
-from . import geo, landmarks, placeguards
+from . import cjk, geo, landmarks, placeguards
 from .text import is_truncated, sentence_spans
 from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer
 
 Note = tuple[str, str]  # (issue code, detail)
 POPULATION_RATIO = 10  # a namesake this many times larger is the one meant
 _OPENING_WORDS = frozenset({"in", "at", "on", "near", "the", "a", "an", "from", "of", "to", "by", "outside"})
+_TOWN_NAME = r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2}"
+_CUED_TOWN = re.compile(rf"\b(?:(?:in|near|outside)[ \t]+(?P<name>{_TOWN_NAME}),[ \t]*"
+                        rf"(?P<qual>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){{0,3}})"
+                        rf"|\b(?:village|town|hamlet)[ \t]+of[ \t]+(?P<name2>{_TOWN_NAME}))")
 _QUALIFIED = re.compile(r"(?P<name>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,3})[ \t]*\((?P<qual>[^()]{2,60})\)")
 
 
@@ -160,7 +164,7 @@ def _groups(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Group]:
             groups.setdefault((mention.start, mention.end), []).append(candidate_of(mention.term, gaz))
     curated = set(groups)
     occupied = [(m.start, m.end) for m in mentions]
-    hits = sorted(geo.reference().index.scan(text) + geo.cities().index.scan(text), key=lambda h: (h.start, -h.end))
+    hits = sorted(_hits(text), key=lambda h: (h.start, -h.end))
     kept: list[geo.Hit] = []
     for hit in hits:
         if kept and (kept[-1].start, kept[-1].end) == (hit.start, hit.end):  # a province and a city of one name
@@ -172,9 +176,20 @@ def _groups(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Group]:
         if hit.text in gaz.not_places or (cut and hit.end >= len(text.rstrip())):
             continue  # a people or adjective; or a word the page cut off ("Kash" for "Kashgar")
         candidates = [c for c in (_reference_candidate(ref, gaz) for ref in hit.refs) if c is not None]
-        if candidates and placeguards.accept(text, hit, candidates, kept, occupied, gaz.common_words):
+        if candidates and (cjk.is_cjk(hit.text)  # guarded by the CJK index itself: no case, no spaces to look at
+                           or placeguards.accept(text, hit, candidates, kept, occupied, gaz.common_words)):
             groups[(hit.start, hit.end)] = candidates
     return [Group(a, b, text[a:b], tuple(cands), (a, b) in curated) for (a, b), cands in sorted(groups.items())]
+
+
+def _hits(text: str) -> list[geo.Hit]:
+    """Reference-data names in ``text``: Latin-script ones by words, Chinese and Japanese ones as substrings."""
+    reference, cities = geo.reference(), geo.cities()
+    hits = reference.index.scan(text) + cities.index.scan(text)
+    if cjk.CJK_RUN.search(text):
+        for index in (reference.cjk, cities.cjk):
+            hits += [geo.Hit(a, b, text[a:b], refs) for a, b, refs in index.scan(text)]
+    return hits
 
 
 def _reference_candidate(ref: geo.Ref, gaz: Gazetteer) -> Candidate | None:
@@ -281,13 +296,46 @@ def _qualifiers(text: str, start: int, end: int, groups: list[Group], taken: lis
         town_start, name = _town(match)
         if not name or name in gaz.not_places or any(a < match.end("name") and town_start < b for a, b in taken):
             continue
-        location = Location(city=name, province_state=region.location.province_state,
-                            country=region.location.country, country_code=region.location.country_code,
-                            identifiers=tuple(i for i in region.location.identifiers if i.startswith("urn:iso")))
+        location = _small_town(name, region, gaz) or Location(
+            city=name, province_state=region.location.province_state, country=region.location.country,
+            country_code=region.location.country_code,
+            identifiers=tuple(i for i in region.location.identifiers if i.startswith("urn:iso")))
         extra.append(Place(town_start, match.end("name"), location, None))
         notes.append(("I204", (f"{name!r} is not in the gazetteer; recorded as a place in "
                                f"{region.location.label()} from the '{name} ({match.group('qual')})' form")))
+    extra += _cued_small_towns(text, start, end, groups, taken + [(p.start, p.end) for p in extra], gaz, notes)
     return qualified, extra
+
+
+def _cued_small_towns(text: str, start: int, end: int, groups: list[Group], taken: list[tuple[int, int]],
+                      gaz: Gazetteer, notes: list[Note]) -> list[Place]:
+    """ "near Grasmere, Cumbria", "in Oberstdorf, Germany", "the village of X" (with a region named in the sentence):
+    towns below the main data's threshold, taken only when the fallback data has the name in that region."""
+    out: list[Place] = []
+    sentence_regions = [c for g in groups if start <= g.start < end for c in [_single_region(g)] if c is not None]
+    for match in _CUED_TOWN.finditer(text, start, end):
+        group = "name" if match["name"] else "name2"
+        (a, b), name = match.span(group), match[group]
+        if any(x < b and a < y for x, y in taken + [(p.start, p.end) for p in out]) or name in gaz.not_places:
+            continue
+        region = _region(match["qual"], gaz) if match["qual"] else (
+            sentence_regions[0] if len(sentence_regions) == 1 else None)
+        location = _small_town(name, region, gaz) if region is not None else None
+        if location is not None:
+            out.append(Place(a, b, location, None))
+            notes.append(("I206", f"{name!r} is below the main place data's size; found among GeoNames' smaller "
+                                  f"towns in {region.location.label()} from its cue"))
+    return out
+
+
+def _small_town(name: str, region: Candidate, gaz: Gazetteer) -> Location | None:
+    """The one town of :func:`.geo.small_towns` called ``name`` in ``region`` (a province or country), if exactly one
+    (or one ten times larger than the others)."""
+    towns = geo.small_towns()
+    inside = [city_candidate(towns.by_id[r.key], gaz) for r in towns.index.get(name)]
+    inside = [c for c in inside if region.key in (c.province, c.country)]
+    inside = _by_population(inside) if len(inside) > 1 else inside
+    return inside[0].location if len(inside) == 1 else None
 
 
 def _single_region(group: Group) -> Candidate | None:

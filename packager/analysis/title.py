@@ -146,8 +146,8 @@ def _move_places(toks: list[Tok], location: Location | None) -> tuple[list[Tok],
             continue
         i += 1
     suffix = location.city or location.province_state or location.country
-    if any(suffix in t.text for t in out):
-        suffix = ""
+    if any(suffix in t.text or (t.kind == "place" and t.name == suffix) for t in out):
+        suffix = ""  # the place is still written in the title (in another script: 北京)
     return out, suffix
 
 
