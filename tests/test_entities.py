@@ -6,6 +6,8 @@ import pytest
 
 from packager.analysis import entities, text, vocab
 from packager.analysis.entities import Agents, collect, find_keywords, keyword_uri
+from packager.analyse import analyse
+from packager.model import CollectionInfo, Item
 
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"
 CONGRESS = "19th National Congress of the Communist Party of China"
@@ -249,3 +251,17 @@ def test_a_name_form_organisation_is_noted_for_checking() -> None:
 def test_persons_after_occupations_and_royal_titles(caption: str, shown: tuple, mentioned: tuple) -> None:
     found = agents(caption)
     assert (found.persons_shown, found.persons_mentioned) == (shown, mentioned)
+
+
+@pytest.mark.parametrize("caption, events", [
+    ("Crowds at the Qingming festival in Hangzhou.", ("Qingming Festival",)),
+    ("Runners in the Beijing marathon pass Tiananmen Square.", ("Beijing Marathon",)),
+    ("Dancers at the Chinese festival in Beijing.", ()),  # an adjective of nationality is not a name
+    ("Dancers at the festival in Beijing.", ()),
+    ("Shoppers in Beijing a week before Chinese New Year.", ()),  # the picture is not of the event
+    ("Delegates arrive ahead of the 19th Party Congress in Beijing.", ()),
+    ("Delegates at the 19th Party Congress in Beijing.", ("19th National Congress of the Communist Party of China",)),
+])
+def test_events_written_in_lower_case_or_at_another_time(caption: str, events: tuple[str, ...]) -> None:
+    assert analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0].events \
+        == events

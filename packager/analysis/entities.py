@@ -79,10 +79,22 @@ def collect(mentions: list[Mention], first_end: int, text: str | None = None) ->
         elif term.kind == "product":
             _add(organisations, term.data["maker"])
         elif term.kind == "event":
+            if text and _another_time(text, mention):
+                continue
             _add(events_shown, term.name)
             _note(notes, "I212", term, events_shown)
     return Agents(tuple(organisations), tuple(shown), tuple(p for p in mentioned if p not in shown),
                   tuple(events_shown), tuple(products), tuple(notes))
+
+
+# "a week before Chinese New Year", "ahead of the summit": the picture was taken at another time.
+_ANOTHER_TIME = re.compile(r"(?i)\b(?:before|ahead\s+of|after|since|until|till|prior\s+to|following|"
+                           r"run-up\s+to|eve\s+of)\s+(?:the\s+|this\s+year'?s\s+)?$")
+
+
+def _another_time(text: str, mention: Mention) -> bool:
+    """True when the words just before an event say the picture is from before or after it."""
+    return _ANOTHER_TIME.search(text[max(0, mention.start - 40):mention.start]) is not None
 
 
 def _with_name_forms(found: list[Mention], named_events: list[Mention], named_orgs: list[Mention]) -> list[Mention]:

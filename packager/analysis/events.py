@@ -54,6 +54,11 @@ _CLIMATE = re.compile(r"(?<![\w-])(?:(?:the\s+)?(?P<year>(?:19|20)\d\d)\s+)?(?:U
                       r"(?:\s+Change)?\s+(?:Conference|Summit|Talks)(?:\s*\(\s*COP\s?-?(?P<in>\d{1,2})\s*\))?"
                       r"|(?<![\w-])COP\s?-?(?P<code>\d{1,2})(?![\w-])")
 CLIMATE_NAME = "United Nations Climate Change Conference"
+# "the Qingming festival", "the Beijing marathon": a head written in lower case after "the" and a proper name.
+LOWER_HEADS = ("festival", "carnival", "marathon", "parade", "regatta", "games")
+_LOWER_NAMED = re.compile(rf"(?<![\w-])the\s+(?P<core>(?:[A-Z][\w'’-]*\s+){{1,3}}(?P<head>{'|'.join(LOWER_HEADS)}))"
+                          r"(?![\w'’-])")
+_ADJECTIVE = re.compile(r"(?:ese|ian|ish|ic|an|i)$")  # "the Chinese festival", "the Tibetan festival": no name
 
 
 def cop_year(number: int) -> int:
@@ -76,7 +81,21 @@ def find(text: str) -> list[Mention]:
         mention = _named(text, match)
         if mention and not any(a < mention.end and mention.start < b for a, b in taken):
             found.append(mention)
+            taken.append((mention.start, mention.end))
+    for match in _LOWER_NAMED.finditer(text):
+        mention = _lower_named(text, match)
+        if mention and not any(a < mention.end and mention.start < b for a, b in taken):
+            found.append(mention)
     return sorted(found, key=lambda m: m.start)
+
+
+def _lower_named(text: str, match: re.Match[str]) -> Mention | None:
+    """ "the Qingming festival" -> "Qingming Festival"; not after an opener or an adjective of nationality."""
+    words = match.group("core").split()[:-1]
+    if words[0] in OPENERS or (len(words) == 1 and _ADJECTIVE.search(words[0])):
+        return None
+    name = _canonical(" ".join(words + [match.group("head").capitalize()]))
+    return _mention(match.start("core"), match.end("core"), text, name, "name form")
 
 
 def _climate(text: str) -> list[Mention]:
