@@ -265,3 +265,15 @@ def test_persons_after_occupations_and_royal_titles(caption: str, shown: tuple, 
 def test_events_written_in_lower_case_or_at_another_time(caption: str, events: tuple[str, ...]) -> None:
     assert analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0].events \
         == events
+
+
+@pytest.mark.parametrize("caption, shown, mentioned", [
+    ("Screenshot of a livestream in which the influencer Li Jiaqi sells lipstick.", ("Li Jiaqi",), ()),
+    ("A screen on which Xi Jinping is speaking, in a Beijing subway.", ("Xi Jinping",), ()),
+    ("A hall in which Xi Jinping has announced the plan.", (), ("Xi Jinping",)),  # reporting verb: not shown
+    ("Guards at the gate where Xi Jinping is speaking.", (), ("Xi Jinping",)),
+])
+def test_a_person_in_what_a_pictured_screen_shows(caption: str, shown: tuple[str, ...],
+                                                  mentioned: tuple[str, ...]) -> None:
+    r = analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0]
+    assert (r.persons_shown, r.persons_mentioned) == (shown, mentioned)

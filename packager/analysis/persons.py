@@ -212,8 +212,12 @@ def is_shown(text: str, mention: Mention, first_end: int, people: list[Mention])
     if re.match(r"['’]s?(?!\w)", after):
         return False  # possessive: "Xi Jinping's policy"
     before = _words(text[:mention.start])
-    if _cited(before) or any(w.lower() in CLAUSES for w in before):
-        return False
+    lowered = [w.lower() for w in before]
+    depicted = {i for i, w in enumerate(lowered) if w == "which" and i and lowered[i - 1] in ("in", "on")}
+    if _cited(before) or any(w in CLAUSES and i not in depicted for i, w in enumerate(lowered)):
+        return False  # "... since Xi Jinping came to power", "the gate where X is speaking": background
+    # "a livestream in which the influencer X sells tea" describes what the pictured screen shows;
+    # the person is judged by the verb that follows, like one in the main clause.
     verb = _next_word(after, mention, people)
     if verb in REPORTING:
         return False
