@@ -331,7 +331,7 @@ def test_names_fit_iim_limits() -> None:
     ("Crowds at Trafalgar Square in London.", ["Trafalgar Square, London, England, United Kingdom"]),
     ("Pilgrims at the Church of the Holy Sepulchre in Jerusalem.", ["Church of the Holy Sepulchre, Jerusalem, Israel"]),
     ("Shoppers on Alexanderplatz, Berlin.", ["Alexanderplatz, Berlin, Germany"]),
-    ("Monks at the Temple of Heaven.", ["Temple of Heaven"]),
+    ("Monks at the Temple of Heaven.", ["Temple of Heaven, Beijing, China"]),  # curated: its city comes with it
     ("A protest on Main Street in Mobile, Alabama.", ["Mobile, Alabama, United States"]),
     ("A police station in Paris.", ["Paris, Île-de-France, France"]),
     ("President Park Geun-hye visits Busan.", ["Busan, South Korea"]),
@@ -341,7 +341,71 @@ def test_landmarks_by_their_head_noun(caption: str, expected: list[str]) -> None
 
 
 def test_a_landmark_is_reported_for_review() -> None:
-    assert [code for code, _ in found("Crowds at Trafalgar Square in London.")[1]] == ["I205"]
+    assert [code for code, _ in found("Crowds at Leicester Square in London.")[1]] == ["I205"]
+    assert found("Crowds at Trafalgar Square in London.")[1] == []  # curated, nothing to review
+
+
+# --- world-famous landmarks: curated, with the GeoNames record of their city -------------------------
+
+@pytest.mark.parametrize("caption, expected", [
+    ("Tourists in Times Square on Monday.", ("Times Square", "New York City", "New York", "United States")),
+    ("Tourists in Times Square, New York, on Monday.",
+     ("Times Square", "New York City", "New York", "United States")),
+    ("Crowds at the Eiffel Tower in Paris.", ("Eiffel Tower", "Paris", "Île-de-France", "France")),
+    ("Snow on Red Square, Moscow, 1994.", ("Red Square", "Moscow", "Moscow", "Russia")),
+    ("Tourists at the Taj Mahal.", ("Taj Mahal", "Agra", "Uttar Pradesh", "India")),
+    ("A rally on Maidan Nezalezhnosti.", ("Maidan Nezalezhnosti", "Kyiv", "Kyiv", "Ukraine")),
+    ("Visitors at the Sagrada Familia.", ("Sagrada Família", "Barcelona", "Catalonia", "Spain")),
+    ("Copacabana beach at dawn.", ("Copacabana Beach", "Rio de Janeiro", "Rio de Janeiro", "Brazil")),
+    ("Protesters in Tahrir Square.", ("Tahrir Square", "Cairo", "", "Egypt")),
+    ("Fog over the Golden Gate Bridge.", ("Golden Gate Bridge", "San Francisco", "California", "United States")),
+])
+def test_world_famous_landmarks(caption: str, expected: tuple[str, str, str, str]) -> None:
+    locations, notes = found(caption)
+    assert [(loc.sublocation, loc.city, loc.province_state, loc.country) for loc in locations] == [expected]
+    assert notes == []
+
+
+def test_a_famous_landmark_carries_its_city_identifier() -> None:
+    (times_square,) = found("Tourists in Times Square on Monday.")[0]
+    assert times_square.identifiers[:3] == ("http://sws.geonames.org/5128581/", "urn:iso:std:iso:3166:-2:US-NY",
+                                            "urn:iso:std:iso:3166:-1:US")
+
+
+def test_landmark_cities_are_geonames_records() -> None:
+    """Every "geonames:<id>" city of a sublocation is a record of the data, and the record's name is the city's."""
+    gaz = vocab.gazetteer()
+    famous = [t for t in gaz.sublocations.values() if t.data["city"].startswith("geonames:")]
+    assert len(famous) >= 50
+    for term in famous:
+        city = geo.cities().by_id[term.data["city"].removeprefix("geonames:")]
+        assert gaz.city_of(term).name == city.name and gaz.country_of(term) is not None
+
+
+def test_a_landmark_city_stays_out_of_the_name_index() -> None:
+    """The landmarks' cities are not curated copies: "Paris, Texas" and "Copacabana, Colombia" keep their own."""
+    assert labels("Rain in Paris, Texas.") == ["Paris, Texas, United States"]
+    assert labels("Copacabana, Colombia, at dawn.") == ["Copacabana, Antioquia, Colombia"]
+
+
+def test_geonames_city_keys_are_checked() -> None:
+    assert not vocab._is_geonames_city("geonames:1") and vocab._is_geonames_city("geonames:5128581")
+
+
+# --- a region's name that GeoNames lists under a town -------------------------------------------
+
+@pytest.mark.parametrize("caption", ["Rain in Keswick, Cumbria.", "A walk near Grasmere, Cumbria, in spring."])
+def test_a_region_listed_as_a_town_alternate_is_no_second_place(caption: str) -> None:
+    assert "Cumberland" not in " ".join(labels(caption))
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("Boats in Brooklyn, New York.", ["Brooklyn, New York, United States"]),
+    ("Workers leave a textile mill, Bombay, 1994.", ["Mumbai, Maharashtra, India"]),
+    ("Queues for bread, Leningrad.", ["Saint Petersburg, Russia"]),
+])
+def test_own_names_and_old_names_after_a_comma_still_count(caption: str, expected: list[str]) -> None:
+    assert labels(caption) == expected
 
 
 @pytest.mark.parametrize("caption, expected", [

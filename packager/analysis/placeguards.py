@@ -118,3 +118,21 @@ def origin_only(text: str, start: int, later: list[int]) -> bool:
     if _ORIGIN.search(text, max(0, start - 12), start) is None:
         return False
     return any(_SCENE_CUE.search(text, max(0, b - 40), b) is not None for b in later if b > start)
+
+
+_AFTER_NAME = re.compile(r"[A-Z\u00C0-\u00DE][\w'’.-]*,[ \t]*$")
+
+
+def borrowed_qualifier(text: str, hit: Hit) -> bool:
+    """A qualifier ("Grasmere, Cumbria") that the data knows only as another city's alternate name.
+
+    GeoNames lists the names of regions among the alternate names of towns
+    called after them: "Cumbria" is an alternate name of Cumberland,
+    Maryland. After "Name," such a word names the region the first name lies
+    in, not a second town; taking it would put the photograph on another
+    continent. A city's own name ("Brooklyn, New York") or a province or
+    country in that position is still a place.
+    """
+    if not hit.refs or any(r.kind != "city" or r.primary for r in hit.refs):
+        return False
+    return _AFTER_NAME.search(text[max(0, hit.start - 60):hit.start]) is not None

@@ -175,6 +175,8 @@ def _groups(text: str, mentions: list[Mention], gaz: Gazetteer) -> list[Group]:
     for hit in kept:
         if hit.text in gaz.not_places or (cut and hit.end >= len(text.rstrip())):
             continue  # a people or adjective; or a word the page cut off ("Kash" for "Kashgar")
+        if placeguards.borrowed_qualifier(text, hit):
+            continue  # "Grasmere, Cumbria": a region's name GeoNames lists under a town named after it
         candidates = [c for c in (_reference_candidate(ref, gaz) for ref in hit.refs) if c is not None]
         if candidates and (cjk.is_cjk(hit.text)  # guarded by the CJK index itself: no case, no spaces to look at
                            or placeguards.accept(text, hit, candidates, kept, occupied, gaz.common_words)):
@@ -225,7 +227,7 @@ def candidate_of(term: Term, gaz: Gazetteer | None = None) -> Candidate:
 def location_of(term: Term, gaz: Gazetteer | None = None) -> Location:
     """The full Location for a gazetteer term, completed upwards, with every part's identifiers."""
     gaz = gaz or gazetteer()
-    city = term if term.kind == "city" else gaz.cities[term.data["city"]] if term.kind == "sublocation" else None
+    city = term if term.kind == "city" else gaz.city_of(term) if term.kind == "sublocation" else None
     province, country = gaz.province_of(term), gaz.country_of(term)
     own: list[str] = []
     if term.kind == "sublocation":

@@ -163,14 +163,28 @@ class Gazetteer:
         if term.kind == "province":
             return term
         if term.kind == "sublocation":
-            return self.province_of(self.cities[term.data["city"]])
+            return self.province_of(self.city_of(term))
         return self.provinces.get(term.data.get("province", "")) if term.kind == "city" else None
 
     def country_of(self, term: Term) -> Term | None:
         if term.kind == "country":
             return term
         province = self.province_of(term)
-        return self.countries.get(province.data["country"]) if province else None
+        if province is not None:
+            return self.countries.get(province.data["country"])
+        city = self.city_of(term) if term.kind == "sublocation" else term
+        return self.countries.get(city.data.get("country", "")) if city.kind == "city" else None
+
+    def city_of(self, term: Term) -> Term:
+        """The city a sublocation is in: a curated city by id, or a GeoNames city written "geonames:<id>".
+
+        World-famous landmarks lie in large cities the reference data already
+        has; naming that record keeps one source for the city, its province
+        and its identifier instead of a curated copy that would also capture
+        every "Paris, Texas".
+        """
+        key = term.data["city"]
+        return self.cities[key] if key in self.cities else _geonames_city(key)
 
     def terms(self) -> list[Term]:
         return [*self.countries.values(), *self.provinces.values(), *self.cities.values(),
@@ -185,6 +199,14 @@ class Gazetteer:
         pairs = [pair for term in [*self.cities.values(), *self.sublocations.values()]
                  for pair in _variants(term, term.data)]
         return pairs + [(term, v) for term in self.countries.values() for v in term.data.get("variants", [])]
+
+
+@lru_cache(maxsize=256)
+def _geonames_city(key: str) -> Term:
+    """A GeoNames city as a city term (``key`` is "geonames:<id>"); KeyError when the data has no such city."""
+    city = geo.cities().by_id[key.removeprefix("geonames:")]
+    return Term("city", key, city.name, {"province": geo.cities().province_of(city), "country": city.country,
+                                         "geonameid": city.geonameid, "variants": []})
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +237,7 @@ def _check_gazetteer(gaz: Gazetteer) -> None:
                ("sublocation", gaz.sublocations, "city", gaz.cities))
     for kind, terms, parent_key, parents_by_id in parents:
         for term in terms.values():
-            if term.data[parent_key] not in parents_by_id:
+            if term.data[parent_key] not in parents_by_id and not _is_geonames_city(term.data[parent_key]):
                 raise ConfigError(f"vocabulary gazetteer.json: {kind} {term.key} names unknown "
                                   f"{parent_key} {term.data[parent_key]!r}")
             if not isinstance(term.data.get("identifiers", []), list):
@@ -226,6 +248,10 @@ def _check_gazetteer(gaz: Gazetteer) -> None:
     clash = gaz.not_places & {v for t in gaz.terms() for v in t.data.get("variants", [])}
     if clash:
         raise ConfigError(f"vocabulary gazetteer.json: {', '.join(sorted(clash))} is both a place and a not-place")
+
+
+def _is_geonames_city(key: str) -> bool:
+    return key.startswith("geonames:") and key.removeprefix("geonames:") in geo.cities().by_id
 
 
 @dataclass(frozen=True)
