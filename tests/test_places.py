@@ -491,3 +491,24 @@ def test_a_small_town_gets_its_geonames_id_and_a_note() -> None:
 ])
 def test_a_province_or_country_after_a_comma_resolves_a_common_word(caption: str, expected: list[str]) -> None:
     assert labels(caption) == expected
+
+
+@pytest.mark.parametrize("caption, expected", [
+    ("Traffic on Avenida Paulista in São Paulo.", ["Avenida Paulista, São Paulo, Brazil"]),
+    ("A protest on Rue de Rivoli in Paris.", ["Rue de Rivoli, Paris, Île-de-France, France"]),
+    ("Walkers on the Promenade des Anglais in Nice.",
+     ["Promenade des Anglais, Nice, Provence-Alpes-Côte d'Azur, France"]),
+    ("Miners on Cerro Rico near Potosí, Bolivia.", ["Cerro Rico, Potosí, Bolivia"]),
+    ("Mothers march in Plaza de Mayo, Buenos Aires.", ["Plaza de Mayo, Buenos Aires, Argentina"]),
+    ("Crowds in Praça da Sé, São Paulo.", ["Praça da Sé, São Paulo, Brazil"]),
+    ("Traders in the Souq Waqif in Doha.", ["Souq Waqif, Doha, Qatar"]),
+    ("Outside the Federal Chancellery in Berlin.", ["Federal Chancellery, Berlin, Germany"]),
+    ("Stalls in the Main Market Square in Kraków.", ["Main Market Square, Kraków, Lesser Poland, Poland"]),
+    ("Stalls in the Main Square in Kraków.", ["Kraków, Lesser Poland, Poland"]),  # generic: no landmark
+    ("Place your bets in Paris.", ["Paris, Île-de-France, France"]),  # "Place" needs a joining word
+    ("Fishermen at Fisherman's Wharf in San Francisco.",
+     ["Fisherman's Wharf, San Francisco, California, United States"]),
+    ("Shoppers on a Beijing pedestrian street.", ["Beijing, China"]),
+])
+def test_landmarks_in_other_languages_and_more_heads(caption: str, expected: list[str]) -> None:
+    assert labels(caption) == expected

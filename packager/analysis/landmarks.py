@@ -29,7 +29,8 @@ HEADS = ("Square", "Street", "Avenue", "Road", "Boulevard", "Lane", "Bridge", "T
          "Fortress", "Citadel", "Museum", "Gallery", "Station", "Terminal", "Terminus", "Airport", "Market", "Bazaar", "Souk",
          "Beach", "Park", "Garden", "Gardens", "Gate", "Tower", "Stadium", "Arena", "Harbour", "Harbor", "Port",
          "Pier", "Quarter", "District", "Hall", "House", "Parliament", "Plaza", "Piazza", "Platz", "Memorial",
-         "Monument", "Mausoleum", "Wall", "Canal", "Embankment", "Promenade", "Waterfront", "Cemetery")
+         "Monument", "Mausoleum", "Wall", "Canal", "Embankment", "Promenade", "Waterfront", "Cemetery", "Souq",
+         "Chancellery", "Resort", "Mine", "Wharf")
 _PREFIX_HEADS = ("Lake", "Mount", "Mt.")  # "Lake Geneva", "Mount Fuji": the head comes first, without "of"
 _GENERIC = frozenset({"the", "a", "an", "main", "old", "new", "police", "railway", "train", "bus", "fire", "city",
                       "town", "village", "local", "this", "that", "its", "their", "his", "her", "our", "my", "high",
@@ -40,6 +41,13 @@ _OPENERS = frozenset({"the", "a", "an", "in", "at", "on", "near", "from", "to", 
                       "as", "when", "after", "before", "during", "here", "there", "this", "that", "its", "their"})
 _TITLES = frozenset({"president", "king", "queen", "prince", "princess", "minister", "mr", "mrs", "ms", "dr",
                      "general", "chairman", "premier", "pope", "professor", "senator", "governor", "mayor"})
+# "Avenida Paulista", "Rue de Rivoli", "Plaza de Mayo": Romance and German heads come first
+ROMANCE_HEADS = ("Avenida", "Rua", "Rue", "Praça", "Plaza", "Place", "Paseo", "Calle", "Cerro", "Piazza", "Via",
+                 "Largo", "Promenade", "Boulevard", "Pont", "Puente", "Ponte", "Porta", "Puerta", "Parque", "Jardin",
+                 "Mercado", "Marché", "Iglesia", "Igreja", "Église", "Souq", "Souk")  # and Arabic "Souq Waqif"
+# Heads that are also English words ("Place", "Via"): only with a joining word ("Place de la Concorde")
+_NEEDS_JOIN = frozenset({"Place", "Via", "Largo", "Promenade", "Boulevard", "Porta"})
+_JOIN = r"(?:de[ \t]+la|de[ \t]+los|de[ \t]+las|de|del|da|do|dos|das|des|du|della|delle|dei|di|d'|l')"
 _SUFFIXES = ("platz", "straße", "strasse", "brücke", "kirche", "bahnhof", "plein", "gracht")
 _CAP = r"[A-Z\u00C0-\u00DE\u0100-\u024F][\w'’.-]*"
 _LINK = r"(?:of|the|de|del|della|di|da|do|du|des|la|le|el|al|and|&|der|van|von)"
@@ -47,6 +55,8 @@ _HEAD = "|".join(re.escape(h) for h in HEADS)
 _TAIL_FIRST = re.compile(rf"\b(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*){{1,5}}(?:{_HEAD})\b")
 _HEAD_FIRST = re.compile(rf"\b(?:(?:{_HEAD})[ \t]+of[ \t]+(?:the[ \t]+)?|(?:{'|'.join(re.escape(h) for h in _PREFIX_HEADS)})[ \t]+)"
                          rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP}){{0,3}}")
+_ROMANCE = re.compile(rf"\b(?P<head>{'|'.join(re.escape(h) for h in ROMANCE_HEADS)})[ \t]+(?P<join>{_JOIN}[ \t]*)?"
+                      rf"{_CAP}(?:[ \t]+(?:{_JOIN}[ \t]*)?{_CAP}){{0,2}}")
 _COMPOUND = re.compile(rf"\b{_CAP}(?:{'|'.join(_SUFFIXES)})\b")
 
 
@@ -61,13 +71,17 @@ def find(text: str, start: int, end: int, occupied: list[tuple[int, int]]) -> li
     """Landmark names in ``text[start:end]`` that overlap none of the ``occupied`` spans, in text order."""
     found: list[Landmark] = []
     cut = is_truncated(text)
-    for pattern in (_TAIL_FIRST, _HEAD_FIRST, _COMPOUND):
+    for pattern in (_TAIL_FIRST, _HEAD_FIRST, _ROMANCE, _COMPOUND):
         for match in pattern.finditer(text, start, end):
-            a, b, name = _trim(text, match.start(), match.end())
+            if pattern is _ROMANCE and match.group("head") in _NEEDS_JOIN and not match.group("join"):
+                continue
+            else:
+                a, b, name = _trim(text, match.start(), match.end())
             if not name or _overlaps(a, b, occupied + [(f.start, f.end) for f in found]):
                 continue
-            if _is_landmark(name, pattern is _COMPOUND) and not (cut and not text[b:].strip()):
-                found.append(Landmark(a, b, name))
+            if _is_landmark(name, pattern is _COMPOUND):
+                if not (cut and not text[b:].strip()):
+                    found.append(Landmark(a, b, name))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -86,8 +100,10 @@ def _is_landmark(name: str, compound: bool) -> bool:
     words = name.replace("-", " ").split()
     if compound:
         return len(words) == 1 and len(name) > 8
-    heads = {h.casefold() for h in HEADS + _PREFIX_HEADS}
-    proper = [w for w in words if w[0].isupper() and w.casefold() not in _GENERIC and w.casefold() not in heads]
+    heads = {h.casefold() for h in HEADS + _PREFIX_HEADS + ROMANCE_HEADS}
+    # the closing head noun does not name the place; a head before it does ("Main Market Square", not "Main Square")
+    proper = [w for i, w in enumerate(words) if w[0].isupper() and w.casefold() not in _GENERIC
+              and not (w.casefold() in heads and (i == len(words) - 1 or i == 0))]
     if not proper or any(w.casefold().rstrip(".") in _TITLES for w in words):
         return False  # "Police Station", "Main Street": generic words around a head noun; "President Park"
     return not any(r.kind in ("city", "province", "country") and r.primary for r in _refs(name))

@@ -126,11 +126,13 @@ def _landmarks(text: str, span: tuple[int, int], occupied: list[tuple[int, int]]
         return []  # a curated landmark was named: it is the scene
     ranked = sorted(found, key=lambda p: (not p.location.city, not p.location.province_state))
     base = ranked[0].location if ranked else Location()
-    out = []
+    out: list[Place] = []
     for mark in landmarks.find(text, span[0], span[1], occupied):
+        if any(p.location.sublocation == mark.name for p in out):
+            continue  # each distinct landmark once, in order of mention
         out.append(Place(mark.start, mark.end, replace(base, sublocation=mark.name), None))
         notes.append(("I205", f"{mark.name!r} is not in the gazetteer; recorded as the sublocation from its form"))
-    return out[:1]
+    return out
 
 
 def _resolve_groups(text: str, groups: list[Group], taken: list[tuple[int, int]], context: set[str], start: int,
