@@ -13,6 +13,7 @@ record and issues, and the only I/O is loading the vocabularies in
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from . import issues
@@ -86,8 +87,17 @@ def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int,
     taken = {m.start for m in inside}
     for place in found:
         if place.term is None and place.start not in taken:
-            term = Term("city", place.location.city, place.location.city)
-            inside.append(Mention(place.start, place.end, written[place.start:place.end], term))
+            words = written[place.start:place.end]
+            # A landmark found by its form is written as a sublocation; a town or data city as a city.
+            kind, name = ("sublocation", place.location.sublocation) if place.location.sublocation \
+                and words.casefold() == place.location.sublocation.casefold() else ("city", place.location.city)
+            inside.append(Mention(place.start, place.end, words, Term(kind, name, name)))
+    # A province or country written after a data city ("Altay, Xinjiang") is part of the place too.
+    for place in found:
+        for kind, name in (("province", place.location.province_state), ("country", place.location.country)):
+            for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", written[:first_end]) if name else ():
+                if not any(m.start < match.end() and match.start() < m.end for m in inside):
+                    inside.append(Mention(match.start(), match.end(), match.group(0), Term(kind, name, name)))
     return sorted(inside, key=lambda m: m.start)
 
 

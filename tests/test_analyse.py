@@ -374,3 +374,24 @@ def test_a_pictured_sentence_is_descriptive_and_the_statement_before_it_is_not()
                      "Hangzhou. The campaign began in 2017."), INFO)[0]
     assert [loc.city for loc in r.locations] == ["Hangzhou"]
     assert r.persons_shown == () and r.persons_mentioned == ("Xi Jinping",)
+
+
+@pytest.mark.parametrize("caption, title", [
+    ("A market in Hangzhou, Zhejiang.", "Market, Hangzhou"),  # the province goes with the city
+    ("A market in Hotan, Xinjiang, China.", "Market, Hotan"),
+    ("Policemen at a railway station, Henan province.", "Policemen at a railway station, Henan"),
+    ("Police in Henan province check papers.", "Police in Henan province check papers"),  # kept whole
+    ("Tourists at the Potala Palace in Lhasa.", "Tourists at the Potala Palace in Lhasa"),
+    ("Surveillance cameras above Nathan Road in Hong Kong.", "Surveillance cameras above Nathan Road, Hong Kong"),
+])
+def test_titles_keep_landmarks_and_drop_the_place_once(caption: str, title: str) -> None:
+    assert analyse(item(caption), INFO)[0].title == title
+
+
+@pytest.mark.parametrize("caption, city", [
+    ("Uighur men pass a police station in Hotan (Xinjiang).", "Hotan"),  # GeoNames: Gujangbagh
+    ("A checkpoint in Kuqa.", "Kuqa"),  # GeoNames: Xincheng
+    ("Monks in Shigatse.", "Shigatse"),  # GeoNames: Rikaze
+])
+def test_cities_geonames_names_after_a_subdistrict_keep_their_usual_name(caption: str, city: str) -> None:
+    assert [loc.city for loc in analyse(item(caption), INFO)[0].locations] == [city]

@@ -134,7 +134,8 @@ def test_curated_geonames_ids_are_the_places_they_claim(all_cities: dict) -> Non
         if "geonameid" not in term.data:
             continue
         record = every[str(term.data["geonameid"])]
-        assert record["name"] == term.name, term.key
+        # Where GeoNames names a city after a subdistrict (Hotan: Gujangbagh), the entry says so.
+        assert record["name"] == term.data.get("geonames_name", term.name), term.key
         assert ref.by_admin1[f"{record['countrycode']}.{record['admin1code']}"] == term.data["province"], term.key
         checked += 1
     assert checked >= 4

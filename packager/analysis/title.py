@@ -54,6 +54,8 @@ LEAD_STARTERS = frozenset({"in", "at", "on", "near", "inside", "outside", "durin
                            "minutes", "moments", "seconds", "hours", "days", "weeks", "shortly"})
 PLACE_CONNECTORS = frozenset({"the", "city", "town", "village", "old", "of", "in", "at", "on", "near", "from",
                               "province", "county", "region", "capital", "downtown", "central"})
+ADMIN_WORDS = frozenset({"province", "region", "county", "municipality", "prefecture", "state", "district",
+                         "autonomous"})
 PLACE_PREPOSITIONS = frozenset({"in", "at", "on", "near", "of", "from"})
 SCREEN_LEADS = frozenset({"screen capture", "screen captures", "screenshot", "screenshots", "screen grab",
                           "screengrab", "screen shot"})
@@ -139,14 +141,24 @@ def _move_places(toks: list[Tok], location: Location | None) -> tuple[list[Tok],
         tok = out[i]
         if tok.kind == "place" and tok.name in names and core(tok) == tok.name:
             start = _place_phrase_start(out, i)
+            if start == i and i > 0 and low(out[i - 1]) in PLACE_PREPOSITIONS and i + 1 < len(out) \
+                    and core(out[i + 1]).lower() in ADMIN_WORDS:
+                i += 1  # "Police in Henan province check papers": taking the place out would break the phrase
+                continue
             if start < i and out[i].text.endswith(",") and start > 0 and i + 1 < len(out):
                 out[start - 1] = replace(out[start - 1], text=out[start - 1].text.rstrip(",") + ",")
+            if i + 1 < len(out) and core(out[i + 1]).lower() in ADMIN_WORDS and not out[i + 1].kind:
+                i += 1  # "Henan province": the word naming the level goes with the place
+                if start > 0 and out[i].text != core(out[i]):
+                    out[start - 1] = replace(out[start - 1], text=out[start - 1].text.rstrip(",")
+                                             + out[i].text[len(core(out[i])):].rstrip("."))
             del out[start:i + 1]
             i = start
             continue
         i += 1
     suffix = location.city or location.province_state or location.country
-    if any(suffix in t.text or (t.kind == "place" and t.name == suffix) for t in out):
+    written = " ".join(t.text for t in out)
+    if suffix in written or any(t.kind == "place" and t.name == suffix for t in out):
         suffix = ""  # the place is still written in the title (in another script: 北京)
     return out, suffix
 
@@ -163,10 +175,14 @@ def _place_phrase_start(toks: list[Tok], i: int) -> int:
     j = i
     while j > 0 and _connects(toks[j - 1]):
         j -= 1
+    place = i
+    if nxt is not None and core(nxt).lower() in ADMIN_WORDS and not nxt.kind:  # "in Henan province, ..."
+        i += 1
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
     phrase_end = nxt is None or toks[i].text.endswith(",") or is_boundary(nxt)
-    if j < i and low(toks[j]) in PLACE_PREPOSITIONS and (phrase_end or j == 0):
+    if j < place and low(toks[j]) in PLACE_PREPOSITIONS and (phrase_end or j == 0):
         return j
-    return i
+    return place
 
 
 # --- step 4: fit in 64 bytes ----------------------------------------------------
