@@ -56,7 +56,7 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
     truncated = text.is_truncated(caption)
     mentions = vocab.longest(vocab.proper_matcher().find(caption))
     found_places, notes = places.resolve(caption, mentions, shown_end)
-    agents = entities.collect(mentions, shown_end, caption)
+    agents = entities.collect(mentions, shown_end, caption, text.pictured_start(caption, spans))
     locations = tuple(p.location for p in found_places)
     analysed = replace(
         record,

@@ -277,3 +277,15 @@ def test_a_person_in_what_a_pictured_screen_shows(caption: str, shown: tuple[str
                                                   mentioned: tuple[str, ...]) -> None:
     r = analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0]
     assert (r.persons_shown, r.persons_mentioned) == (shown, mentioned)
+
+
+@pytest.mark.parametrize("caption, organisations, shown, mentioned", [
+    ("Pedestrians cross a street under cameras in Shenzhen, where Huawei has its headquarters.", (), (), ()),
+    ("Megvii cameras on a street in Beijing.", ("Megvii",), (), ()),
+    ("China's leader Xi Jinping attends a meeting. Pictured: a police drone over Hangzhou.", (), (), ("Xi Jinping",)),
+    ("Xi Jinping has launched a campaign. Pictured: Megvii cameras in Hangzhou.", ("Megvii",), (), ("Xi Jinping",)),
+])
+def test_background_clauses_and_pictured_sentences(caption: str, organisations: tuple[str, ...],
+                                                   shown: tuple[str, ...], mentioned: tuple[str, ...]) -> None:
+    r = analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0]
+    assert (r.organisations, r.persons_shown, r.persons_mentioned) == (organisations, shown, mentioned)

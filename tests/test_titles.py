@@ -114,3 +114,11 @@ def test_unseen_sentences(caption: str, location: Location | None, expected: str
     got = devise(caption, location)
     assert got == expected
     assert len(got.encode("utf-8")) <= 64
+
+
+def test_a_title_never_ends_inside_a_name() -> None:
+    from packager.analyse import analyse
+    from packager.model import CollectionInfo, Item
+    caption = "Screen captures of the Skynet surveillance network, shown at the Public Security Expo in Beijing."
+    r = analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0]
+    assert r.title == "Skynet surveillance network, Beijing"

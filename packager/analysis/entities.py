@@ -44,7 +44,7 @@ class Agents:
     notes: tuple[tuple[str, str], ...] = ()  # (issue code, detail): names found by a role word or form (NOTE_FIELDS)
 
 
-def collect(mentions: list[Mention], first_end: int, text: str | None = None) -> Agents:
+def collect(mentions: list[Mention], first_end: int, text: str | None = None, shown_start: int = 0) -> Agents:
     """Sort entity mentions into shown/mentioned fields, in order of first mention.
 
     With the caption ``text`` the words around each name decide whether a
@@ -65,11 +65,11 @@ def collect(mentions: list[Mention], first_end: int, text: str | None = None) ->
     products: list[str] = []
     notes: list[tuple[str, str]] = [("I210", f"{p.name!r} (after {p.role!r})") for p in unlisted]
     for mention in found:
-        term, in_first = mention.term, mention.end <= first_end
+        term, in_first = mention.term, shown_start <= mention.start and mention.end <= first_end
         if term.kind == "product":
             _add(products, term.name)
         if term.kind == "person":
-            visible = persons.is_shown(text, mention, first_end, people) if text else in_first
+            visible = in_first and (persons.is_shown(text, mention, first_end, people) if text else True)
             _add(shown if visible else mentioned, term.name)
         elif not in_first or (text and persons.is_cited(text, mention, first_end)):
             continue

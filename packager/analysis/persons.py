@@ -230,8 +230,16 @@ def is_shown(text: str, mention: Mention, first_end: int, people: list[Mention])
     return True
 
 
+# ", where Huawei has its headquarters": a clause after the scene that only tells about the organisation.
+_BACKGROUND_CLAUSE = re.compile(r",\s*(?:where|which|whose|because|since|although|though|while)\b[^,.;:]*$",
+                                re.IGNORECASE)
+
+
 def is_cited(text: str, mention: Mention, first_end: int) -> bool:
-    """True when an organisation in the first sentence is only a source ("according to X", "X said")."""
+    """True when an organisation in the first sentence is only a source ("according to X", "X said")
+    or named in a background clause ("..., where Huawei has its headquarters")."""
+    if _BACKGROUND_CLAUSE.search(text[:mention.start]):
+        return True
     before = _words(text[:mention.start])[-2:]
     if [w.lower() for w in before] == ["according", "to"]:
         return True

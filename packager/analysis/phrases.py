@@ -212,6 +212,9 @@ def cut(toks: list[Tok], budget: int) -> list[Tok]:
         if size(out + [tok]) > budget:
             break
         out.append(tok)
+    if len(out) < len(toks) and core(toks[len(out)])[:1].isupper():
+        while len(out) > 1 and core(out[-1])[:1].isupper() and not out[-1].kind:
+            out.pop()  # never end inside a name: "shown at the Public [Security Expo]"
     out = strip_end(out)
     if not out and toks:
         return [replace(toks[0], text=clip_chars(toks[0].text, budget))]

@@ -93,6 +93,20 @@ def descriptive_end(text: str, spans: list[tuple[int, int]] | None = None) -> in
     return end
 
 
+def pictured_start(text: str, spans: list[tuple[int, int]] | None = None) -> int:
+    """Where the description of the picture starts: a later "Pictured:" sentence, else 0.
+
+    "China's leader Xi Jinping attends a meeting. Pictured: a police drone over
+    Yinchuan." The first sentence is then a statement, not the picture: what it
+    names is mentioned, not shown.
+    """
+    spans = sentence_spans(text) if spans is None else spans
+    for start, stop in spans[1:]:
+        if _PICTURE_MARKERS.match(text[start:stop]):
+            return start
+    return 0
+
+
 def _is_latin(sentence: str) -> bool:
     """Mostly Latin letters (a Russian sentence naming "Apple" is still Russian)."""
     letters = _LETTER.findall(sentence)
