@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import issues
 from .bagit_paths import WEAK, PathContext, check_area, decode_path, hashlib_name, hex_length, normalise_path
@@ -35,28 +34,43 @@ class Manifest:
     entries: dict[str, Entry] = field(default_factory=dict)
 
 
-def find_manifests(bag: Path) -> tuple[list[str], list[str]]:
-    """Names of the payload and tag manifests at the top of the bag, sorted."""
+def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
+    """Names of the payload and tag manifests among the bag's top-level files, sorted."""
     payload, tag = [], []
-    for child in sorted(bag.iterdir()) if bag.is_dir() else ():
-        m = _NAME.fullmatch(child.name)
-        if m and child.is_file():
-            (tag if m[1] else payload).append(child.name)
+    for name in sorted(top_files):
+        m = _NAME.fullmatch(name)
+        if m:
+            (tag if m[1] else payload).append(name)
     return payload, tag
 
 
-def read_manifest(bag: Path, name: str, decl: Declaration, out: list[Issue]) -> Manifest:
+def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue]) -> Manifest:
+    """Parse manifest ``name`` (its bytes ``raw``); bad lines are reported and skipped."""
     m = _NAME.fullmatch(name)
     assert m, name
     kind = "tag" if m[1] else "payload"
     manifest = Manifest(name, kind, m[2], hashlib_name(m[2]))
     _algorithm_notes(manifest, out)
     code = "E508" if kind == "tag" else "E502"
-    text = decode_tag_file((bag / name).read_bytes(), decl, name, code, out)
+    text = decode_tag_file(raw, decl, name, code, out)
     for n, line in enumerate(split_lines(text or ""), 1):
         if line.strip():
             _read_line(manifest, line, n, decl.rules, out)
     return manifest
+
+
+def weak_only(manifests: list[Manifest], out: list[Issue]) -> None:
+    """W529 when every manifest of one kind uses a weak algorithm (md5, sha1): a
+    strong manifest beside a weak one already protects the files."""
+    for kind in ("payload", "tag"):
+        of_kind = [m for m in manifests if m.kind == kind and m.algorithm]
+        if of_kind and all(m.algorithm in WEAK for m in of_kind):
+            names = ", ".join(m.name for m in of_kind)
+            out.append(issues.make("W529", path=of_kind[0].name,
+                                   detail=f"{names}: {', '.join(sorted({m.algorithm or '' for m in of_kind}))} "
+                                          f"is a weak checksum (collisions can be made on purpose) and no "
+                                          f"{kind} manifest uses a strong one; add a {'tag' if kind == 'tag' else ''}"
+                                          f"manifest-sha512.txt"))
 
 
 def _algorithm_notes(manifest: Manifest, out: list[Issue]) -> None:
@@ -68,10 +82,6 @@ def _algorithm_notes(manifest: Manifest, out: list[Issue]) -> None:
     elif alg != alg.lower():
         out.append(issues.make("W507", path=name, detail=f"{name}: algorithm names are lower case "
                                                          f"(manifest-{alg.lower()}.txt)"))
-    if manifest.kind == "payload" and manifest.algorithm in WEAK:
-        out.append(issues.make("W507", path=name,
-                               detail=f"{name}: {manifest.algorithm} is a weak checksum (collisions can be made "
-                                      "on purpose); add a sha256 or sha512 manifest"))
 
 
 def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], out: list[Issue]) -> None:
@@ -83,7 +93,7 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
     digest, raw = m[1], m[2]
     if raw.startswith("*"):
         raw = raw[1:]
-        out.append(issues.make("W507", path=name, line=n,
+        out.append(issues.make("W523", path=name, line=n,
                                detail=f"{name} line {n}: '*' before the path is an md5sum 'binary mode' marker, "
                                       "not part of BagIt; read the path without it"))
     ctx = PathContext(name, n, manifest.kind, rules)

@@ -78,8 +78,10 @@ def normalise_path(path: str, ctx: PathContext, out: list[Issue]) -> str | None:
     if path.startswith("./"):
         while path.startswith("./"):
             path = path[2:]
-        out.append(_w507(ctx, "path starts with './'; write paths relative to the bag without it"))
-    reason = _escape_reason(path)
+        out.append(issues.make("W524", path=ctx.source, line=ctx.line,
+                               detail=f"{ctx.source} line {ctx.line}: path starts with './'; write paths "
+                                      "relative to the bag without it (some tools then miss the file)"))
+    reason = escape_reason(path)
     if reason:
         out.append(_e502(ctx, f"unsafe path {path!r}: {reason}; a bag may only refer to files inside itself"))
         return None
@@ -96,7 +98,7 @@ def normalise_path(path: str, ctx: PathContext, out: list[Issue]) -> str | None:
     return "/".join(clean)
 
 
-def _escape_reason(path: str) -> str | None:
+def escape_reason(path: str) -> str | None:
     """Why a path could leave the bag (POSIX, Windows or shell reading), or None."""
     if "\x00" in path:
         return "it contains a NUL character"
@@ -146,12 +148,12 @@ def name_warnings(paths: list[str]) -> list[Issue]:
         if other != path:
             how = "case" if unicodedata.normalize("NFC", other) != unicodedata.normalize("NFC", path) \
                 else "Unicode normalization (NFC/NFD)"
-            out.append(issues.make("W507", path=path,
+            out.append(issues.make("W520" if how == "case" else "W521", path=path,
                                    detail=f"{other!r} and {path!r} differ only in {how}; they are one file on "
                                           "macOS and Windows file systems; rename one of them"))
         base = path.rsplit("/", 1)[-1]
         if base.lower() in SYSTEM_FILES or base.startswith("._"):
-            out.append(issues.make("W507", path=path,
+            out.append(issues.make("W522", path=path,
                                    detail=f"{path} is an operating-system housekeeping file, not content; "
                                           "remove it from the payload before bagging"))
     return out

@@ -1,4 +1,4 @@
-"""BagIt validator: the files actually on disk, and hashing them.
+"""BagIt validator: the files of a bag folder actually on disk.
 
 Part of the receiving side (see :mod:`packager.bagit_check`). The walk never
 follows a symbolic link out of the bag and never opens anything but regular
@@ -11,13 +11,9 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import issues
-from .hashing import file_digests
 from .model import Issue
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -26,6 +22,7 @@ class Walk:
 
     files: dict[str, int] = field(default_factory=dict)  # bag-relative posix path -> size
     refused: dict[str, int] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)  # bag-relative folders seen (links to folders excluded)
 
 
 def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
@@ -47,6 +44,8 @@ def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
             full = Path(dirpath, d)
             if full.is_symlink():
                 _link_problem(full, bag, bag_real, out, folder=True)
+            else:
+                walk.dirs.add(full.relative_to(bag).as_posix())
         for fname in filenames:
             full = Path(dirpath, fname)
             rel = full.relative_to(bag).as_posix()
@@ -90,53 +89,3 @@ def _link_problem(full: Path, bag: Path, bag_real: Path, out: list[Issue], *, fo
                                                     "in the bag; copies, archives and Windows lose or break links, "
                                                     "replace it with the file itself"))
     return True
-
-
-def inside_bag(bag: Path, rel: str) -> bool:
-    """True if ``bag/rel`` really lies inside the bag once symbolic links are resolved.
-
-    A path test, not a string-prefix test: ``/x/bag-evil`` is not inside ``/x/bag``.
-    """
-    return (bag / rel).resolve().is_relative_to(bag.resolve())
-
-
-def hash_file(path: Path, algorithms: set[str], progress: Callable[[int], None] | None = None) -> dict[str, str]:
-    """All ``algorithms`` of one file from a single streaming read."""
-    return file_digests(path, algorithms, progress)
-
-
-class Expectation:
-    """One checksum a manifest claims for one file."""
-
-    __slots__ = ("algorithm", "bagit_algorithm", "digest", "manifest", "listed_as")
-
-    def __init__(self, algorithm: str, bagit_algorithm: str, digest: str, manifest: str, listed_as: str):
-        self.algorithm, self.bagit_algorithm, self.digest = algorithm, bagit_algorithm, digest
-        self.manifest, self.listed_as = manifest, listed_as
-
-
-def verify(bag: Path, jobs: dict[str, list[Expectation]], sizes: dict[str, int],
-           progress: Progress | None, out: list[Issue]) -> None:
-    """Hash every file once with all algorithms its manifests use; report each mismatch."""
-    total = sum(sizes.get(rel, 0) for rel in jobs)
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total)
-
-    for rel in sorted(jobs):
-        expected = jobs[rel]
-        try:
-            actual = hash_file(bag / rel, {e.algorithm for e in expected}, tick)
-        except OSError as exc:
-            out.append(issues.make("E501", path=rel, detail=f"{rel} cannot be read: {exc.strerror or exc}"))
-            continue
-        for e in expected:
-            if actual[e.algorithm] != e.digest:
-                out.append(issues.make("E503", path=rel, algorithm=e.bagit_algorithm, file=rel,
-                                       actual=actual[e.algorithm], expected=f"{e.digest} ({e.manifest})"))
-    if progress and total == 0:
-        progress(0, 0)

@@ -11,9 +11,9 @@ import codecs
 import re
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import issues
+from .bagit_source import BagSource, SourceError
 from .bagit_paths import PathContext, check_area, decode_path, normalise_path
 from .model import Issue
 
@@ -48,19 +48,19 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def read_declaration(bag: Path, out: list[Issue]) -> Declaration:
+def read_declaration(source: BagSource, out: list[Issue]) -> Declaration:
     """Read and check bagit.txt (RFC 8493 §2.1.1)."""
     default = Declaration(None, (1, 0), "utf-8", "UTF-8")
-    target = bag / "bagit.txt"
-    if not target.is_file():
-        out.append(_e501("bagit.txt is missing; every bag has it at its top level: check that the path is "
-                         "the bag's top folder, or add 'BagIt-Version: 1.0' and "
-                         "'Tag-File-Character-Encoding: UTF-8'"))
+    if not source.listing().is_file("bagit.txt"):
+        if "bagit.txt" not in source.listing().refused:
+            out.append(_e501("bagit.txt is missing; every bag has it at its top level: check that the path is "
+                             "the bag's top folder, or add 'BagIt-Version: 1.0' and "
+                             "'Tag-File-Character-Encoding: UTF-8'"))
         return default
     try:
-        raw = target.read_bytes()
-    except OSError as exc:
-        out.append(_e501(f"bagit.txt cannot be read: {exc.strerror or exc}"))
+        raw = source.read_bytes("bagit.txt", limit=1 << 16)
+    except SourceError as exc:
+        out.append(_e501(f"bagit.txt cannot be read: {exc}"))
         return default
     for bom in _BOMS:
         if raw.startswith(bom):
@@ -133,6 +133,11 @@ def _version(value: str | None, out: list[Issue]) -> tuple[str | None, tuple[int
                                detail=f"BagIt-Version {value} is not a published version (0.93-0.97, 1.0); "
                                       "checked with the rules of the nearest one"))
         rules = (1, 0) if rules > (1, 0) else rules
+    elif rules < (1, 0):
+        out.append(issues.make("W525", path="bagit.txt", line=1,
+                               detail=f"BagIt-Version {value} is a draft older than RFC 8493 (BagIt 1.0, 2018); "
+                                      "it was checked with its own rules, but current tools may read it "
+                                      "differently: re-bag it as 1.0 when convenient"))
     return value, rules
 
 

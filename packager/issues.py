@@ -27,23 +27,25 @@ class IssueType:
     code: str
     severity: str
     template: str
+    name: str | None = None
 
 
 _REGISTRY: dict[str, IssueType] = {}
 
 
-def _define(code: str, severity: str, template: str) -> None:
+def _define(code: str, severity: str, template: str, name: str | None = None) -> None:
     if code in _REGISTRY:
         raise ValueError(f"issue code {code} defined twice")
-    _REGISTRY[code] = IssueType(code, severity, template)
+    _REGISTRY[code] = IssueType(code, severity, template, name)
 
 
 def make(code: str, path: str | None = None, line: int | None = None, field: str | None = None,
          severity: str | None = None, **values: object) -> Issue:
     """Build an Issue from its code; ``values`` fill the message template."""
     kind = _REGISTRY[code]
-    return Issue(code=code, severity=severity or kind.severity, message=kind.template.format(path=path, line=line, field=field, **values),
-                 path=path, line=line, field=field)
+    return Issue(code=code, severity=severity or kind.severity,
+                 message=kind.template.format(path=path, line=line, field=field, **values),
+                 path=path, line=line, field=field, name=kind.name)
 
 
 def registry() -> dict[str, IssueType]:
@@ -147,8 +149,52 @@ _define("W507", WARNING, "{detail}")  # legal but risky
 _define("E508", ERROR, "{detail}")  # tag manifests
 _define("E509", ERROR, "incomplete bag: {file} is to be fetched from {url} (fetch.txt) but is not present; "
         "fetch it into the bag, then validate again")
+# 510-519: serialized bags (tar, tar.gz, zip), read in place
+_define("E510", ERROR, "{detail}", "archive-member")  # unsafe or unusable member, layout of the archive
+_define("E511", ERROR, "{detail}", "archive-bomb")  # expansion beyond the limits: reading stopped
+_define("W512", WARNING, "{detail}", "top-directory-name")  # draft-kunze-bagit-14 §4: SHOULD be the archive's name
+_define("E513", ERROR, "{detail}", "archive-unreadable")  # not an archive we can read, or damaged
+# 520-529: named lint warnings: legal, but risky for other tools or later readers
+_define("W520", WARNING, "{detail}", "case-clash")
+_define("W521", WARNING, "{detail}", "normalization-clash")
+_define("W522", WARNING, "{detail}", "os-junk-file")
+_define("W523", WARNING, "{detail}", "md5sum-marker")
+_define("W524", WARNING, "{detail}", "leading-dot-slash")
+_define("W525", WARNING, "{detail}", "old-bagit-version")
+_define("W526", WARNING, "{detail}", "no-tag-manifest")
+_define("W527", WARNING, "{detail}", "manifests-differ")
+_define("W528", WARNING, "{detail}", "bag-in-bag")
+_define("W529", WARNING, "{detail}", "weak-algorithm")
+# 530-539: BagIt profiles (packager/bagit_profile.py)
+_define("E530", ERROR, "{file}: required tag {tag} is missing{reason}; add the line '{tag}: ...' to {file} "
+        "(profile {profile}){hint}", "profile-tag-missing")
+_define("E531", ERROR, "{file}: {tag} is {value!r}, a value profile {profile} does not allow; use one of: "
+        "{allowed}", "profile-tag-value")
+_define("E532", ERROR, "{file}: {tag} appears {count} times, but profile {profile} does not allow it to repeat; "
+        "keep one line", "profile-tag-repeated")
+_define("E533", ERROR, "{file}: {tag} is empty, but profile {profile} requires a value; fill it in{hint}",
+        "profile-tag-empty")
+_define("E534", ERROR, "{detail}", "profile-manifest")  # manifests and tag manifests required / allowed
+_define("E535", ERROR, "{detail}", "profile-files")  # tag files, payload files, Data-Empty
+_define("E536", ERROR, "{detail}", "profile-fetch")  # Allow-Fetch.txt, Fetch.txt-Required
+_define("E537", ERROR, "{detail}", "profile-serialization")  # Serialization, Accept-Serialization, folder name
+_define("E538", ERROR, "{detail}", "profile-bagit-version")  # Accept-BagIt-Version
+_define("E539", ERROR, "bag-info.txt: {detail}", "profile-not-declared")  # BagIt-Profile-Identifier
+_define("W530", WARNING, "profile {source}: BagIt-Profile-Info lacks {fields}, which the BagIt Profiles "
+        "specification requires; the profile is used anyway, but ask its publisher to complete it",
+        "profile-info-incomplete")
+_define("W531", WARNING, "profile {source}: {key} is not a field of a {format}; it is ignored (check its "
+        "spelling)", "profile-field-unknown")
+_define("W532", WARNING, "profile {source}: {detail}", "profile-questionable")
+_define("W533", WARNING, "{file}: tag {tag} is recommended by profile {profile} but {state}{hint}; add it if "
+        "the information is known", "profile-tag-recommended")
+# 540-549: what validate could not check
+_define("I540", INFO, "{detail}", "profile-not-checked")
 
 # --- 6xx metadata validation ------------------------------------------------
+# W620: the embedded tags could not be read (no ExifTool); everything else was checked
+_define("W620", WARNING, "embedded metadata not checked: {detail}; the BagIt layer and the sidecars were checked, "
+        "the tags inside the images were not. Install ExifTool and validate again", "metadata-not-read")
 _define("E601", ERROR, "{file}: Dublin Core record is not valid against {schema}: {detail}")
 _define("E602", ERROR, "{detail}")
 _define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}; "
@@ -168,3 +214,9 @@ for _code in ("E603", "E604", "E606", "E609"):
 _define("E607", ERROR, "{file}: the image no longer decodes to its original's pixels (pixel digest "
         "{actual}… but records.json says {expected}…); the image data was changed after packaging")
 _define("W608", WARNING, "{detail}")
+# 611-619: the metadata layer of bags another tool wrote, and metadata.csv's form (packager/metacheck.py)
+_define("W611", WARNING, "{detail}", "object-without-row")  # foreign bag: a payload file metadata.csv does not describe
+_define("I612", INFO, "{detail}", "csv-path-form")  # foreign bag: which filename form metadata.csv uses
+_define("W613", WARNING, "{detail}", "csv-mixed-path-forms")  # both data/objects/… and objects/… in one file
+_define("W614", WARNING, "{detail}", "sidecar-not-checked")  # foreign bag: a file at our sidecar path, not our format
+_define("W615", WARNING, "{detail}", "csv-bom")  # metadata.csv starts with a UTF-8 BOM

@@ -40,10 +40,11 @@ class Issue:
     path: str | None = None
     line: int | None = None
     field: str | None = None
+    name: str | None = None  # a stable slug for lint findings, e.g. "case-clash"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message}
-        for key in ("path", "line", "field"):
+        for key in ("name", "path", "line", "field"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
