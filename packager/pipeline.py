@@ -22,6 +22,7 @@ from . import __version__, analyse, collection, config as config_mod, crosswalk,
 from . import sheet as sheet_mod
 from .analysis import similar
 from .bagging import BagWriter
+from .bagit_profile import PACKAGER_PROFILE_ID
 from .embed import ExifTool
 from .errors import PackagerError, UsageError
 from .hashing import copy_with_digests
@@ -395,6 +396,8 @@ def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> 
         info.append(("External-Identifier", cfg.info.identifier))
     if "external-description" not in labels and cfg.info.description:
         info.append(("External-Description", cfg.info.description))
+    if "bagit-profile-identifier" not in labels:  # a repository's own profile, declared in [bag-info], wins
+        info.append(("BagIt-Profile-Identifier", PACKAGER_PROFILE_ID))
     info.append(("Bag-Software-Agent", f"packager {__version__} (ExifTool {et_version}; "
                                        f"crosswalk {crosswalk.load().version})"))
     log.debug("bag-info for %d items: %s", count, info)
