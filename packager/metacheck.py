@@ -3,78 +3,597 @@
 For a bag that carries ``data/metadata/metadata.csv`` (ours, or any
 Archivematica-style bag), check that the sidecars agree with the payload and
 with each other, and that the metadata embedded in each image says what the
-sidecar records say. Everything is re-read from disk; nothing written by the
-packager is trusted. This module never imports the bag writer.
+sidecar records say. The bag is read only through a
+:class:`~packager.bagit_source.BagSource` (a folder, or an archive read in
+place): paths come from its listing, sidecars from ``read_bytes`` with a size
+limit, images from short-lived local copies for ExifTool and Pillow (which may
+have no file extension). Nothing the packager wrote is trusted, and this
+module never imports the bag writer.
 
-A bag whose bag-info names packager as its maker must carry the whole layout
-(metadata.csv, dc/, originals.txt, records.json with a pixel digest per image):
-a missing piece is an error, not a reason to check less. Only files inside the
-bag are read, never a special file (a FIFO would block), and images are read
-in batches, so memory stays flat in the number of images and one image
-ExifTool cannot read is reported on its own (E606) without hiding the others.
+What the layer requires. A bag is *ours* when bag-info.txt names packager as
+its ``Bag-Software-Agent``; any other bag is *foreign*.
+
+* Ours: metadata.csv, dc/ (a valid record per row and ``collection.xml``),
+  originals.txt and records.json (a pixel digest per image) must all be there;
+  a missing or inconsistent piece is an error, not a reason to check less.
+  Rows name files as ``data/objects/<path>``, every object has a row and an
+  original's checksums; embedded values disagreeing with the sidecars are
+  errors (E603, E604, E606, E609, E610), and so are changed pixels (E607).
+* Foreign: the layer runs when metadata.csv exists. A row names a payload file
+  or folder as ``data/objects/<path>`` or in Archivematica's transfer form
+  ``objects/<path>`` (I612 says which form, W613 when both are mixed); a row
+  naming nothing in the payload is an error. An object without a row (nor a
+  folder row above it) is only a warning (W611): Archivematica's metadata.csv
+  may describe some files, or folders, and leave the rest undescribed.
+* Foreign: dc/, originals.txt and records.json are optional. When present in
+  packager's format they are checked like ours, without the completeness
+  rules (no collection.xml, no record in dc/ or records.json for every row, no
+  pixel digest for every image, originals not matched to objects); in any
+  other format they are left alone (W614).
+* Foreign: an embedded value that disagrees with the row is a warning (W603,
+  W604, W606, W609); an element only one side has is not reported (the images
+  need not embed the description); E610 does not apply. Pixel digests given
+  by a records.json are checked as in ours (E607 is an error).
+* Both: each damaged metadata.csv row (too many cells, a bad quote, not
+  UTF-8, an empty or repeated filename) is one E602 on its line and the other
+  rows are still checked; an unusable header is one E602 on line 1, and then
+  only the checks that need no rows run. The image of a damaged row (or every
+  image, when no row is usable) is checked against records.json instead. A
+  file the listing refused (a link out of the bag, a special file) is never
+  read, and is reported as not read; when data/, data/metadata or
+  data/objects is such a link, nothing at all is read.
+
+Images are read in batches, so memory stays flat in the number of images, and
+one image ExifTool cannot read is reported on its own (E606) without hiding
+the others.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from functools import lru_cache
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from . import crosswalk, issues, sidecars, tagvalues
+from .bagit_source import BagSource, Listing, SourceError
 from .errors import PackagerError
 from .imaging import pixel_digest
 from .model import WARNING, Issue
 
-METADATA_DIR = Path("data/metadata")
-CSV_PATH = METADATA_DIR / "metadata.csv"
-DC_DIR = METADATA_DIR / "dc"
-ORIGINALS_PATH = METADATA_DIR / "originals.txt"
-RECORDS_PATH = METADATA_DIR / "records.json"
-COLLECTION_RECORD = "collection.xml"
-OBJECTS_PREFIX = "data/objects/"
+Pairs = list[tuple[str, str]]
 ReadTags = Callable[[list[Path]], list[dict[str, Any]]]
+
+METADATA_DIR = "data/metadata"
+CSV_PATH = f"{METADATA_DIR}/metadata.csv"
+DC_DIR = f"{METADATA_DIR}/dc"
+ORIGINALS_PATH = f"{METADATA_DIR}/originals.txt"
+RECORDS_PATH = f"{METADATA_DIR}/records.json"
+COLLECTION_RECORD = "collection.xml"
+OBJECTS_DIR = "data/objects"
+OBJECTS_PREFIX = OBJECTS_DIR + "/"
+#: Archivematica names objects relative to the transfer (the bag's data/ folder).
+TRANSFER_DIR = "objects"
+#: Largest sidecars read into memory; a larger one is reported, not read. A
+#: collection of 100,000 images has a metadata.csv and records.json of a few
+#: hundred MiB at most; a DC record is a few KiB.
+CSV_LIMIT = RECORDS_LIMIT = ORIGINALS_LIMIT = 256 << 20
+DC_LIMIT = 16 << 20
 #: Images whose embedded tags are read at once: memory stays flat in the number
 #: of images, and a batch ExifTool fails on is retried image by image.
 READ_BATCH = 100
+_AGENT = re.compile(r"^Bag-Software-Agent:[ \t]*packager(?:[ \t\r]|$)", re.MULTILINE)
+_REPACKAGE = "package the collection again"
 
 
-def applies(bag: Path) -> bool:
+def applies(source: BagSource) -> bool:
     """True when the bag carries a metadata layer we know how to check, or should (ours)."""
-    return (bag / CSV_PATH).is_file() or is_ours(bag)
+    listing = source.listing()
+    return listing.is_file(CSV_PATH) or CSV_PATH in listing.refused or is_ours(source)
 
 
-def check(bag: Path, read_tags: ReadTags | None) -> list[Issue]:
+def is_ours(source: BagSource) -> bool:
+    """True for a bag this packager wrote (its bag-info names the packager as agent)."""
+    if not source.listing().is_file("bag-info.txt"):  # refused (a FIFO would block) or absent: BagIt reports it
+        return False
+    try:
+        info = source.read_bytes("bag-info.txt").decode("utf-8", errors="replace").lstrip("\ufeff")
+    except SourceError:
+        return False
+    return _AGENT.search(info) is not None
+
+
+def check(source: BagSource, read_tags: ReadTags | None) -> list[Issue]:
     """Every metadata problem in the bag.
 
-    ``read_tags`` reads embedded tags (ExifTool); without it only the
-    sidecars are compared with each other (no image is decoded or read).
+    ``read_tags`` reads embedded tags (ExifTool's ``read_many``: one record per
+    path, in order); without it only the sidecars are compared with each other
+    (no image is decoded or read).
     """
-    links = [rel for rel in ("data", str(METADATA_DIR), OBJECTS_PREFIX.rstrip("/")) if (bag / rel).is_symlink()]
-    if links:  # what lies behind could be anywhere: read nothing (the BagIt layer reports the link too)
-        return [issues.make("E602", path=links[0], detail=f"{links[0]} is a symbolic link, so the metadata layer "
-                                                         "was not checked; replace the link with the folder itself")]
-    found: list[Issue] = []
-    rows = _read_csv(bag, found)
-    ours = is_ours(bag)
-    if ours or (bag / DC_DIR).is_dir():
-        found.extend(_check_dc_records(bag, rows))
-    if ours or (bag / ORIGINALS_PATH).is_file():
-        found.extend(_check_originals(bag, rows if ours else None))
-    if ours and not (bag / RECORDS_PATH).is_file():
-        found.append(issues.make("E602", path=str(RECORDS_PATH),
-                                 detail=f"{RECORDS_PATH} (the full records, with each image's pixel digest) is "
-                                        "missing from a bag written by packager; package the collection again"))
-    records = _load_records(bag, found)
-    found.extend(_check_records_json(records, rows, bag, pixels=read_tags is not None, ours=ours))
-    if read_tags is not None and rows:
-        written = _written_tags(records) if ours else {}
-        embedded = _check_embedded(bag, rows, read_tags, written)
-        # Another depositor's images need not embed what its metadata.csv says:
-        # there a disagreement is worth a warning, in our bags it is an error.
-        found.extend(embedded if ours else [_as_warning(i) for i in embedded])
-    return found
+    listing = source.listing()
+    for folder in ("data", METADATA_DIR, OBJECTS_DIR):
+        blocked = _blocked(listing, folder)
+        if blocked:  # what lies behind could be anywhere: read nothing (the BagIt layer reports it too)
+            return [issues.make("E602", path=folder, detail=f"{folder} was not read, so the metadata layer was not "
+                                                            f"checked: {blocked}")]
+    bag = _Bag(source, listing, is_ours(source))
+    table = _read_csv(bag)
+    records = _load_records(bag)
+    _check_dc_records(bag, table, _identifiers(records))
+    if bag.ours or bag.present(ORIGINALS_PATH):
+        _check_originals(bag, table)
+    _check_records_json(bag, records, table)
+    if read_tags is not None:
+        _check_images(bag, table, records, read_tags)
+    return bag.found
+
+
+# --- reading the bag ----------------------------------------------------------
+
+@dataclass
+class _Bag:
+    """The bag being checked, and the problems found so far."""
+
+    source: BagSource
+    listing: Listing
+    ours: bool
+    found: list[Issue] = field(default_factory=list)
+
+    def report(self, code: str, path: str | None, detail: str, line: int | None = None) -> None:
+        self.found.append(issues.make(code, path=path, line=line, detail=detail))
+
+    def present(self, rel: str) -> bool:
+        return rel in self.listing.files or rel in self.listing.refused
+
+    @cached_property
+    def folders(self) -> set[str]:
+        """Every folder of the bag: those listed, and those above a listed file (an
+        archive need not list its folders)."""
+        found = set(self.listing.dirs)
+        for rel in (*self.listing.files, *self.listing.refused):
+            parts = rel.split("/")[:-1]
+            found.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return found
+
+    def read(self, rel: str, limit: int, code: str) -> bytes | None:
+        """A sidecar's bytes, or None with the reason reported (refused, too large, unreadable)."""
+        if rel in self.listing.refused:
+            why = next((p.message for p in self.listing.problems if p.path == rel), "it is not a regular file")
+            self.report(code, rel, f"{rel} was not read: the BagIt layer refused it ({why}); its checks were skipped")
+            return None
+        try:
+            return self.source.read_bytes(rel, limit=limit)
+        except SourceError as exc:
+            self.report(code, rel, f"{rel} was not read ({exc}); its checks were skipped: {_REPACKAGE} or "
+                                   "ask the depositor for a usable copy")
+            return None
+
+
+def _blocked(listing: Listing, folder: str) -> str | None:
+    """Why ``folder`` was not walked (a link to a folder, or missing), from the listing's problems."""
+    if folder in listing.dirs:
+        return None
+    return next((p.message for p in listing.problems if p.path == folder), None)
+
+
+def _in_folder(rel: str, folder: str) -> bool:
+    """True for a file directly inside ``folder`` (not in a subfolder)."""
+    return rel.startswith(folder + "/") and "/" not in rel[len(folder) + 1:]
+
+
+# --- metadata.csv ---------------------------------------------------------------
+
+@dataclass
+class _Table:
+    """What metadata.csv says. ``usable`` is False when it is missing or its header
+    is unusable: then nothing can be said about objects without rows."""
+
+    rows: dict[str, Pairs] = field(default_factory=dict)  # payload file -> its values
+    usable: bool = False
+    reported: set[str] = field(default_factory=set)  # payload paths whose row is unusable and reported
+    folders: set[str] = field(default_factory=set)  # folders a row describes (foreign bags)
+
+    def by_identifier(self) -> dict[str, str]:
+        return {ident: name for name, pairs in self.rows.items() if (ident := _identifier(pairs)) is not None}
+
+    def accounted(self) -> set[str]:
+        """Payload paths the table speaks for: a good row, or one already reported
+        (damaged, naming a missing or refused file): never called rowless again."""
+        return set(self.rows) | self.reported
+
+
+def _read_csv(bag: _Bag) -> _Table:
+    """metadata.csv rows by payload file; problems with rows and against the payload."""
+    table = _Table()
+    if not bag.present(CSV_PATH):
+        if bag.ours:
+            bag.report("E602", CSV_PATH, f"{CSV_PATH} is missing, but bag-info.txt names packager as the bag's maker "
+                                         f"and packager always writes it; {_REPACKAGE}")
+        return table
+    data = bag.read(CSV_PATH, CSV_LIMIT, "E602")
+    if data is None:
+        return table
+    reading = sidecars.read_metadata_csv(data)
+    if reading.bom:
+        bag.report("W615", CSV_PATH, f"{CSV_PATH} starts with a UTF-8 byte order mark; older Archivematica releases "
+                                     "then miss the 'filename' column: save it as UTF-8 without BOM")
+    for problem in reading.problems:
+        skipped = "" if reading.usable else "; no row could be read, so the checks that need rows were skipped"
+        bag.report("E602", CSV_PATH, f"metadata.csv, line {problem.line}: {problem.message}{skipped}",
+                   line=problem.line)
+        target = _resolve(problem.filename, bag.ours)[0] if problem.filename else None
+        if target:
+            table.reported.add(target)
+    if not reading.usable:
+        return table
+    table.usable = True
+    forms = _read_rows(bag, reading.rows, table)
+    _report_forms(bag, forms)
+    _check_coverage(bag, table)
+    return table
+
+
+def _read_rows(bag: _Bag, rows: list[sidecars.CsvRow], table: _Table) -> dict[str, int]:
+    """Fill ``table`` from the usable rows; return how many rows use each path form."""
+    forms = {"bag": 0, "transfer": 0}
+    first: dict[str, int] = {}
+    for row in rows:
+        target, form = _resolve(row.filename, bag.ours)
+        if target is None:
+            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {form}", line=row.line)
+            meant = _resolve(row.filename, ours=False)[0]  # e.g. objects/x in our bag: x's row is reported here
+            if meant:
+                table.reported.add(meant)
+            continue  # never read: it could name a file outside the bag
+        forms[form] += 1
+        if target in first:
+            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {row.filename} describes {target}, which "
+                                         f"line {first[target]} describes already; keep one row", line=row.line)
+            continue
+        first[target] = row.line
+        problem = _row_target_problem(bag, target, row.filename, table)
+        if problem:
+            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {problem}", line=row.line)
+            table.reported.add(target)
+        elif target in bag.listing.files:
+            table.rows[target] = row.pairs
+    return forms
+
+
+def _resolve(filename: str, ours: bool) -> tuple[str | None, str]:
+    """(bag path a row's filename names, "bag" or "transfer"), or (None, why it names nothing we may read)."""
+    name = filename if ours else filename.rstrip("/")
+    if name == OBJECTS_DIR or name.startswith(OBJECTS_PREFIX):
+        target, form = name, "bag"
+    elif not ours and (name == TRANSFER_DIR or name.startswith(TRANSFER_DIR + "/")):
+        target, form = "data/" + name, "transfer"
+    else:
+        also = "" if ours else f" (or Archivematica's {TRANSFER_DIR}/<name>)"
+        return None, f"the row names {filename!r}, which is not under {OBJECTS_PREFIX}; write {OBJECTS_PREFIX}<name>{also}"
+    if any(part in ("", ".", "..") for part in target.split("/")):
+        return None, (f"the row names {filename!r}, which has empty, '.' or '..' parts and could lead out of "
+                      f"{OBJECTS_DIR}/; it was not read: write the plain path of the object")
+    return target, form
+
+
+def _row_target_problem(bag: _Bag, target: str, filename: str, table: _Table) -> str | None:
+    """Why the payload path a row names cannot be described by it, or None (a folder row is noted in ``table``)."""
+    listing = bag.listing
+    if target in listing.files:
+        return None
+    if target in listing.refused:
+        return (f"{filename} names {target}, which the BagIt layer refused (a link out of the bag or a special "
+                "file); it was not read: replace it with the file itself")
+    if target == OBJECTS_DIR or target in bag.folders:
+        if bag.ours:
+            return f"{filename} names the folder {target}; packager writes one row per file: {_REPACKAGE}"
+        table.folders.add(target)  # Archivematica describes folders (and the whole transfer) too
+        return None
+    return f"{filename} names a file that is not in the payload; remove the row or restore {target}"
+
+
+def _report_forms(bag: _Bag, forms: dict[str, int]) -> None:
+    """Foreign bags: say which filename form metadata.csv uses (both are read)."""
+    if bag.ours or not any(forms.values()):
+        return
+    if forms["bag"] and forms["transfer"]:
+        bag.report("W613", CSV_PATH, f"metadata.csv names {forms['bag']} object(s) as {OBJECTS_PREFIX}… and "
+                                     f"{forms['transfer']} as {TRANSFER_DIR}/… (Archivematica's form); both were read, "
+                                     "but tools that expect one form will miss the others: use one form")
+    elif forms["transfer"]:
+        bag.report("I612", CSV_PATH, f"metadata.csv names objects as {TRANSFER_DIR}/… (Archivematica's form, relative "
+                                     f"to data/); they were read as {OBJECTS_PREFIX}…")
+    else:
+        bag.report("I612", CSV_PATH, f"metadata.csv names objects as {OBJECTS_PREFIX}… (paths in the bag); "
+                                     f"Archivematica expects {TRANSFER_DIR}/… if the bag is to be ingested there")
+
+
+def _check_coverage(bag: _Bag, table: _Table) -> None:
+    """Every object needs a row: an error in ours, a warning (W611) in a foreign bag."""
+    accounted = table.accounted()
+    for rel in sorted(bag.listing.files):
+        if not rel.startswith(OBJECTS_PREFIX) or rel in accounted or _under_described_folder(rel, table.folders):
+            continue
+        if bag.ours:
+            bag.report("E602", CSV_PATH, f"metadata.csv: payload file {rel} has no row; every object needs its "
+                                         "description")
+        else:
+            bag.report("W611", rel, f"{rel} has no row in metadata.csv (nor has a folder above it), so it is kept "
+                                    "without a description; add a row if it should have one")
+
+
+def _under_described_folder(rel: str, folders: set[str]) -> bool:
+    parts = rel.split("/")
+    return any("/".join(parts[:i]) in folders for i in range(2, len(parts)))
+
+
+def _identifier(pairs: Pairs) -> str | None:
+    return next((v for k, v in pairs if k == "dc.identifier"), None)
+
+
+# --- Dublin Core records ------------------------------------------------------
+
+def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
+    """Each record in dc/ valid and equal to its row; ours: a record per row and collection.xml.
+
+    ``known`` maps identifiers to payload paths from records.json, so that the
+    record of an image whose row is damaged is not called rowless.
+    """
+    blocked = _blocked(bag.listing, DC_DIR)
+    if blocked:
+        bag.report("E602", DC_DIR, f"{DC_DIR} was not read: {blocked}")
+        return
+    if DC_DIR not in bag.folders:
+        if bag.ours:
+            bag.report("E602", DC_DIR, f"the Dublin Core records folder {DC_DIR} is missing; {_REPACKAGE}")
+        return
+    rows = table.by_identifier()
+    matched: dict[str, str] = {}
+    for rel in sorted(p for p in (*bag.listing.files, *bag.listing.refused) if _in_folder(p, DC_DIR)
+                      and p.endswith(".xml")):
+        pairs = _read_dc_record(bag, rel)
+        if pairs is None:
+            continue
+        ident = _identifier(pairs)
+        name = rows.get(ident or "") or known.get(ident or "")
+        if name in matched:
+            bag.report("E602", rel, f"{rel} describes {ident!r} again ({matched[name]} does already); keep one")
+        elif name in table.rows:
+            matched[name] = rel
+            if sorted(pairs) != sorted(table.rows[name]):
+                diff = _first_difference(sorted(pairs), sorted(table.rows[name]))
+                bag.report("E602", rel, f"{rel} and the metadata.csv row for {name} disagree: {diff}")
+        elif table.usable and name not in table.reported:
+            bag.report("E602", rel, f"{rel} describes {ident!r}, which has no row in metadata.csv")
+    if bag.ours and table.usable:
+        for ident, name in sorted(rows.items()):
+            if name not in matched:
+                bag.report("E602", name, f"{name} ({ident}) has no Dublin Core record in {DC_DIR}")
+    if bag.ours and f"{DC_DIR}/{COLLECTION_RECORD}" not in bag.listing.files:
+        bag.report("E602", f"{DC_DIR}/{COLLECTION_RECORD}", "the collection's Dublin Core record is missing")
+
+
+def _read_dc_record(bag: _Bag, rel: str) -> Pairs | None:
+    """The pairs of an item's record; None for the collection record, a record that
+    is invalid (E601) or unreadable, and, in foreign bags, XML of another kind (W614)."""
+    data = bag.read(rel, DC_LIMIT, "E602")
+    if data is None:
+        return None
+    if not bag.ours and sidecars.RECORD_NS.encode() not in data[:4096]:
+        bag.report("W614", rel, f"{rel} is not a packager Dublin Core record (no {sidecars.RECORD_NS} namespace), "
+                                "so it was not checked")
+        return None
+    errors = sidecars.validate_dc_record(data)
+    for message in errors:
+        bag.found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=message))
+    if errors or rel.endswith("/" + COLLECTION_RECORD):
+        return None
+    try:
+        return sidecars.parse_dc_record(data)
+    except ValueError as exc:  # schema-valid but not shaped as we read it: report, never crash
+        bag.found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=str(exc)))
+        return None
+
+
+def _first_difference(a: Pairs, b: Pairs) -> str:
+    only_a = [p for p in a if p not in b]
+    only_b = [p for p in b if p not in a]
+    if only_a:
+        return f"record has {only_a[0][0]}={only_a[0][1]!r}"
+    return f"metadata.csv has {only_b[0][0]}={only_b[0][1]!r}"
+
+
+# --- originals checksums ------------------------------------------------------
+
+def _check_originals(bag: _Bag, table: _Table) -> None:
+    """The originals checksum file, one E605 per bad line; ours: every object has its
+    original's checksums and every original its object."""
+    if not bag.present(ORIGINALS_PATH):
+        bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} (checksums of the untouched originals) is missing; "
+                                           f"the chain of custody is broken: {_REPACKAGE}")
+        return
+    data = bag.read(ORIGINALS_PATH, ORIGINALS_LIMIT, "E605")
+    if data is None:
+        return
+    magic = sidecars.ORIGINALS_MAGIC.rsplit(" ", 1)[0].encode()
+    if not bag.ours and not data.startswith(magic):
+        bag.report("W614", ORIGINALS_PATH, f"{ORIGINALS_PATH} does not start with {magic.decode()!r}, so it is not "
+                                           "a packager originals checksum file and was not checked")
+        return
+    entries, problems = sidecars.read_originals_manifest(data)
+    for p in problems:
+        where = f", line {p.line}" if p.line else ""
+        bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH}{where}: {p.message}; each line must read "
+                                           "'<algorithm> <lowercase hex>  <path>' (sha256 and sha512 for every path) "
+                                           "under the header", line=p.line)
+    if bag.ours:
+        objects = table.accounted() if table.usable else {p for p in bag.listing.files if p.startswith(OBJECTS_PREFIX)}
+        _check_custody(bag, [name for name, _digests in entries], sorted(objects))
+
+
+def _check_custody(bag: _Bag, originals: list[str], objects: list[str]) -> None:
+    """Our writer names each original <image folder>/<path under data/objects/>: an
+    object's path under data/objects/ is the original's path or a '/'-bounded tail of it."""
+    relative = {payload[len(OBJECTS_PREFIX):] for payload in objects}
+    tails = {tail for name in originals for tail in _tails(name)}
+    for payload in objects:
+        if payload[len(OBJECTS_PREFIX):] not in tails:
+            bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} has no checksum of the original of {payload}; "
+                                               f"the chain of custody is broken: {_REPACKAGE}")
+    for name in originals:
+        if relative.isdisjoint(_tails(name)):
+            bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} lists the original {name}, but the bag has no "
+                                               "object made from it: an item was removed after packaging; ask the "
+                                               "depositor for the complete package")
+
+
+def _tails(name: str) -> list[str]:
+    """``a/b/c`` -> ``a/b/c``, ``b/c``, ``c``."""
+    parts = name.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
+# --- records.json -------------------------------------------------------------
+
+def _load_records(bag: _Bag) -> list[dict[str, Any]] | None:
+    """The items of records.json, or None when absent or unusable (reported)."""
+    if not bag.present(RECORDS_PATH):
+        if bag.ours:
+            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} (the full records, with each image's pixel digest) is "
+                                             f"missing from a bag written by packager; {_REPACKAGE}")
+        return None
+    data = bag.read(RECORDS_PATH, RECORDS_LIMIT, "E602")
+    if data is None:
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        problem = f"is not valid JSON ({str(exc)[:200]})"
+    else:
+        items = doc.get("items") if isinstance(doc, dict) else None
+        if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+            return items
+        problem = "has no 'items' list of records"
+    if bag.ours:
+        bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} {problem}; {_REPACKAGE}")
+    else:
+        bag.report("W614", RECORDS_PATH, f"{RECORDS_PATH} {problem}, so it is not packager's records file and was "
+                                         "not checked")
+    return None
+
+
+def _identifiers(items: list[dict[str, Any]] | None) -> dict[str, str]:
+    return {str(i["identifier"]): str(i.get("payload", "")) for i in items or () if i.get("identifier")}
+
+
+def _record_pairs(item: dict[str, Any]) -> Pairs | None:
+    listed = item.get("dublin_core")
+    if not isinstance(listed, list):
+        return None
+    return [(str(p.get("element")), str(p.get("value"))) for p in listed if isinstance(p, dict)]
+
+
+def _check_records_json(bag: _Bag, items: list[dict[str, Any]] | None, table: _Table) -> None:
+    """records.json (our full records) must agree with metadata.csv; in ours it must
+    also describe every row, each item with its pixel digest (checked with the images)."""
+    if items is None:
+        return
+    described = {str(item.get("payload", "")) for item in items}
+    if bag.ours and table.usable:
+        for name in sorted(set(table.rows) - described):
+            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} has no record of {name}, which has a row in "
+                                             f"metadata.csv; {_REPACKAGE}")
+    for item in items:
+        payload = str(item.get("payload", ""))
+        if payload in table.rows:
+            pairs = sorted(_record_pairs(item) or [])
+            if pairs != sorted(table.rows[payload]):
+                diff = _first_difference(pairs, sorted(table.rows[payload]))
+                bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} and metadata.csv disagree about {payload}: {diff}")
+        elif table.usable and payload not in table.reported:
+            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} describes {payload or '?'}, which has no row in "
+                                             "metadata.csv")
+        if bag.ours and _pixel_digest_of(item) is None:
+            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} gives no pixel digest (pixel_sha256, 64 lowercase hex "
+                                             f"digits) for {payload or '?'}, so its pixels cannot be proven "
+                                             f"unchanged; {_REPACKAGE}")
+
+
+def _pixel_digest_of(item: dict[str, Any]) -> str | None:
+    digest = item.get("pixel_sha256")
+    return digest if isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest) else None
+
+
+def _written_tags(items: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """The tag set records.json says was embedded, by payload path."""
+    return {str(item.get("payload")): item["tags"] for item in items or () if isinstance(item.get("tags"), dict)}
+
+
+# --- the images -----------------------------------------------------------------
+
+@dataclass
+class _Expectations:
+    """What each image is checked against."""
+
+    values: dict[str, Pairs]  # payload -> DC values it should embed
+    digests: dict[str, str]  # payload -> pixel digest records.json gives
+    written: dict[str, dict[str, Any]]  # payload -> tags records.json says were written (ours)
+
+    def wanted(self) -> list[str]:
+        return sorted(set(self.values) | set(self.digests))
+
+
+def _expectations(bag: _Bag, table: _Table, items: list[dict[str, Any]] | None) -> _Expectations:
+    """Rows first; records.json stands in for a damaged row or an unusable metadata.csv."""
+    values = dict(table.rows)
+    digests: dict[str, str] = {}
+    for item in items or ():
+        payload = str(item.get("payload", ""))
+        if payload not in bag.listing.files or not payload.startswith(OBJECTS_PREFIX):
+            continue  # only files of the payload are ever read
+        pairs = _record_pairs(item)
+        if pairs is not None and payload not in values and (not table.usable or payload in table.reported):
+            values[payload] = pairs
+        digest = _pixel_digest_of(item)
+        if digest:
+            digests[payload] = digest
+    return _Expectations(values, digests, _written_tags(items) if bag.ours else {})
+
+
+def _check_images(bag: _Bag, table: _Table, items: list[dict[str, Any]] | None, read_tags: ReadTags) -> None:
+    """Pixels and embedded tags of every image, batch by batch through local copies."""
+    want = _expectations(bag, table, items)
+    names = want.wanted()
+    by_image: dict[str, list[Issue]] = {}
+    for batch in bag.source.local_files(names):  # each batch's local paths die with the next batch
+        for start in range(0, len(batch), READ_BATCH):
+            by_image.update(_check_chunk(bag, batch[start:start + READ_BATCH], want, read_tags))
+    for name in names:
+        if name not in by_image:
+            unread = issues.make("E606", path=name, file=name, detail="it could not be read from the bag (no local "
+                                                                      "copy could be made); validate again, or ask "
+                                                                      "for a new copy of the bag")
+            by_image[name] = [unread if bag.ours else _as_warning(unread)]
+        bag.found.extend(by_image[name])
+
+
+def _check_chunk(bag: _Bag, chunk: list[tuple[str, Path]], want: _Expectations,
+                 read_tags: ReadTags) -> dict[str, list[Issue]]:
+    tagged = [(rel, local) for rel, local in chunk if rel in want.values]
+    tags_of = dict(zip((rel for rel, _ in tagged), _read_batch(tagged, read_tags), strict=True))
+    out: dict[str, list[Issue]] = {}
+    for rel, local in chunk:
+        found = _check_pixels(rel, local, want.digests[rel]) if rel in want.digests else []
+        if rel in tags_of:
+            embedded = _check_one_image(rel, want.values[rel], tags_of[rel], ours=bag.ours)
+            tags = tags_of[rel]
+            if rel in want.written and isinstance(tags, dict) and not tags.get("ExifTool:Error"):
+                embedded += _compare_written(rel, want.written[rel], tags)
+            found += embedded if bag.ours else [_as_warning(i) for i in embedded]
+        out[rel] = found
+    return out
 
 
 def _as_warning(issue: Issue) -> Issue:
@@ -83,235 +602,50 @@ def _as_warning(issue: Issue) -> Issue:
                    message=issue.message + " (bag not written by packager)")
 
 
-def is_ours(bag: Path) -> bool:
-    """True for a bag this packager wrote (its bag-info names the packager as agent)."""
-    target = bag / "bag-info.txt"
-    if not target.is_file():  # a FIFO would block; the BagIt layer reports it
-        return False
+def _check_pixels(payload: str, local: Path, expected: str) -> list[Issue]:
     try:
-        info = target.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return any(line.startswith("Bag-Software-Agent: packager ") for line in info.splitlines())
-
-
-def _read_csv(bag: Path, found: list[Issue]) -> dict[str, list[tuple[str, str]]]:
-    """metadata.csv rows by filename; problems with rows against the payload."""
-    path = str(CSV_PATH)
-    if not (bag / CSV_PATH).is_file():
-        found.append(issues.make("E602", path=path, detail=f"{CSV_PATH} is missing, but bag-info.txt names packager "
-                                                         "as the bag's maker and packager always writes it; "
-                                                         "package the collection again"))
-        return {}
-    try:
-        parsed = sidecars.parse_metadata_csv((bag / CSV_PATH).read_bytes())
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        found.append(issues.make("E602", path=path, detail=f"metadata.csv: cannot be parsed ({exc}); it must be UTF-8 CSV "
-                                                         "with a 'filename' column"))
-        return {}
-    rows: dict[str, list[tuple[str, str]]] = {}
-    for filename, pairs in parsed:
-        if filename in rows:
-            found.append(issues.make("E602", path=path, detail=f"metadata.csv: {filename} has more than one row; keep one"))
-        elif not filename.startswith(OBJECTS_PREFIX) or not _inside(bag, filename):
-            found.append(issues.make("E602", path=path, detail=f"metadata.csv: row {filename!r} does not name a file under "
-                                                             f"{OBJECTS_PREFIX}; write data/objects/<name>"))
-            continue  # never read: it could name a file outside the bag
-        elif not (bag / filename).is_file():
-            found.append(issues.make("E602", path=path, detail=f"metadata.csv: row {filename} names a file that is not in "
-                                                             "the payload; remove the row or restore the file"))
-        rows.setdefault(filename, pairs)
-    objects = bag / "data" / "objects"
-    if objects.is_dir():
-        for file in sorted(p for p in objects.rglob("*") if p.is_file()):
-            rel = file.relative_to(bag).as_posix()
-            if rel not in rows:
-                found.append(issues.make("E602", path=path, detail=f"metadata.csv: payload file {rel} has no row; "
-                                                                 "every object needs its description"))
-    return {name: pairs for name, pairs in rows.items() if (bag / name).is_file()}
-
-
-def _inside(bag: Path, filename: str) -> bool:
-    """True if a row's filename is a plain path that stays inside the bag (no '..', no link out)."""
-    if any(part in ("", ".", "..") for part in filename.split("/")):
-        return False
-    return (bag / filename).resolve().is_relative_to(bag.resolve())
-
-
-def _identifier(pairs: list[tuple[str, str]]) -> str | None:
-    return next((v for k, v in pairs if k == "dc.identifier"), None)
-
-
-def _check_dc_records(bag: Path, rows: dict[str, list[tuple[str, str]]]) -> list[Issue]:
-    found: list[Issue] = []
-    dc_dir = bag / DC_DIR
-    if not dc_dir.is_dir():
-        return [issues.make("E602", path=str(DC_DIR), detail="the Dublin Core records folder is missing")]
-    by_identifier = {_identifier(pairs): name for name, pairs in rows.items()}
-    for record in sorted(dc_dir.glob("*.xml")):
-        if not record.is_file():
-            continue  # a FIFO or device would block; the BagIt layer reports it
-        rel = record.relative_to(bag).as_posix()
-        data = record.read_bytes()
-        errors = sidecars.validate_dc_record(data)
-        for message in errors:
-            found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=message))
-        if errors or record.name == COLLECTION_RECORD:
-            continue
-        try:
-            pairs = sidecars.parse_dc_record(data)
-        except ValueError as exc:  # schema-valid but not shaped as we read it: report, never crash
-            found.append(issues.make("E601", path=rel, file=rel, schema="schemas/dc", detail=str(exc)))
-            continue
-        name = by_identifier.pop(_identifier(pairs), None)
-        if name is None:
-            found.append(issues.make("E602", path=rel, detail=f"{rel} describes {_identifier(pairs)!r}, "
-                                                            "which has no row in metadata.csv"))
-        elif sorted(pairs) != sorted(rows[name]):
-            diff = _first_difference(sorted(pairs), sorted(rows[name]))
-            found.append(issues.make("E602", path=rel, detail=f"{rel} and the metadata.csv row for {name} "
-                                                            f"disagree: {diff}"))
-    for identifier, name in by_identifier.items():
-        found.append(issues.make("E602", path=name, detail=f"{name} ({identifier}) has no Dublin Core record "
-                                                         f"in {DC_DIR}"))
-    if not (dc_dir / COLLECTION_RECORD).is_file():
-        found.append(issues.make("E602", path=str(DC_DIR / COLLECTION_RECORD),
-                                 detail="the collection's Dublin Core record is missing"))
-    return found
-
-
-def _first_difference(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> str:
-    only_a = [p for p in a if p not in b]
-    only_b = [p for p in b if p not in a]
-    if only_a:
-        return f"record has {only_a[0][0]}={only_a[0][1]!r}"
-    return f"metadata.csv has {only_b[0][0]}={only_b[0][1]!r}"
-
-
-def _check_originals(bag: Path, rows: dict[str, list[tuple[str, str]]] | None) -> list[Issue]:
-    """The originals checksum file; with ``rows`` (our bags) every object must have its entry."""
-    path = bag / ORIGINALS_PATH
-    if not path.is_file():
-        return [issues.make("E605", path=str(ORIGINALS_PATH),
-                            detail=f"{ORIGINALS_PATH} (checksums of the untouched originals) is missing")]
-    entries, problems = sidecars.parse_originals_manifest(path.read_bytes())
-    found = [issues.make("E605", path=str(ORIGINALS_PATH), detail=f"{ORIGINALS_PATH}: {p}") for p in problems]
-    if rows is None:
-        return found
-    # Our writer names each original <image folder>/<path under data/objects/>.
-    originals = [name for name, _digests in entries]
-    for payload in sorted(rows):
-        rel = payload[len(OBJECTS_PREFIX):]
-        if not any(name == rel or name.endswith("/" + rel) for name in originals):
-            found.append(issues.make("E605", path=str(ORIGINALS_PATH),
-                                     detail=f"{ORIGINALS_PATH} has no checksum of the original of {payload}; "
-                                            "the chain of custody is broken: package the collection again"))
-    objects = [payload[len(OBJECTS_PREFIX):] for payload in rows]
-    for name in originals:
-        if not any(name == rel or name.endswith("/" + rel) for rel in objects):
-            found.append(issues.make("E605", path=str(ORIGINALS_PATH),
-                                     detail=f"{ORIGINALS_PATH} lists the original {name}, but the bag has no object "
-                                            "made from it: an item was removed after packaging; ask the "
-                                            "depositor for the complete package"))
-    return found
-
-
-def _load_records(bag: Path, found: list[Issue]) -> list[dict[str, Any]] | None:
-    """The items of records.json, or None when it is absent or unusable (reported)."""
-    path = bag / RECORDS_PATH
-    where = str(RECORDS_PATH)
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} is not valid JSON: {exc}"))
-        return None
-    items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no 'items' list of records"))
-        return None
-    return items
-
-
-def _written_tags(records: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
-    """The tag set records.json says was embedded, by payload path."""
-    return {str(item.get("payload")): item["tags"] for item in records or ()
-            if isinstance(item.get("tags"), dict)}
-
-
-def _check_records_json(items: list[dict[str, Any]] | None, rows: dict[str, list[tuple[str, str]]], bag: Path,
-                        pixels: bool, ours: bool = False) -> list[Issue]:
-    """records.json (our full records) must agree with metadata.csv, describe every
-    row and, when ``pixels``, each image must still decode to its original's pixel
-    digest (which our bags give for every image)."""
-    where = str(RECORDS_PATH)
-    if items is None:
-        return []
-    found: list[Issue] = []
-    described = {str(item.get("payload", "")) for item in items}
-    for name in sorted(set(rows) - described):
-        found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} has no record of {name}, which has a "
-                                                          "row in metadata.csv; package the collection again"))
-    for item in items:
-        payload = str(item.get("payload", ""))
-        if payload not in rows:
-            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} describes {payload or '?'}, "
-                                                              "which has no row in metadata.csv"))
-            continue
-        listed = item.get("dublin_core")
-        pairs = sorted((str(p.get("element")), str(p.get("value")))
-                       for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict))
-        if pairs != sorted(rows[payload]):
-            diff = _first_difference(pairs, sorted(rows[payload]))
-            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} and metadata.csv disagree "
-                                                              f"about {payload}: {diff}"))
-        expected = item.get("pixel_sha256")
-        if pixels and expected:
-            found.extend(_check_pixels(bag, payload, str(expected)))
-        elif ours and not expected:
-            found.append(issues.make("E602", path=where, detail=f"{RECORDS_PATH} gives no pixel digest "
-                                                              f"(pixel_sha256) for {payload}, so its pixels cannot "
-                                                              "be proven unchanged; package the collection again"))
-    return found
-
-
-def _check_pixels(bag: Path, payload: str, expected: str) -> list[Issue]:
-    try:
-        actual = pixel_digest(bag / payload)
+        actual = pixel_digest(local)
     except PackagerError as exc:
-        return [issues.make("E606", path=payload, file=payload, detail=f"cannot decode the image: {exc.message}")]
+        cause = exc.__cause__
+        why = f"{type(cause).__name__}: {cause}" if cause else exc.message
+        return [issues.make("E606", path=payload, file=payload,
+                            detail=f"cannot decode the image ({_named(why, local, payload)}); restore it from the "
+                                   "depositor's copy")]
     if actual != expected:
         return [issues.make("E607", path=payload, file=payload, actual=actual[:16], expected=expected[:16])]
     return []
 
 
-def _read_batch(bag: Path, names: list[str], read_tags: ReadTags) -> list[dict[str, Any] | str]:
-    """Tags of each image, or why they could not be read; one bad image spoils only itself."""
+def _named(text: str, local: Path, payload: str) -> str:
+    """A reader's message with the local copy's path replaced by the bag path."""
+    return text.replace(str(local), payload)
+
+
+def _read_batch(batch: list[tuple[str, Path]], read_tags: ReadTags) -> list[dict[str, Any] | str]:
+    """Tags of each image, or why they could not be read; one bad image spoils only itself.
+
+    The reader must give one record per path, in order (ExifTool's
+    ``read_many`` matches its output to the paths it was given, so local
+    copies without an extension are fine); a record that names another file
+    (``System:FileName``) counts as a failure and the batch is retried.
+    """
+    if not batch:
+        return []
     try:
-        tags = read_tags([bag / name for name in names])
-        if len(tags) == len(names):
+        tags = read_tags([local for _, local in batch])
+        if len(tags) == len(batch) and all(_belongs(t, local) for t, (_, local) in zip(tags, batch)):
             return list(tags)
+        failure = f"the reader returned {len(tags)} record(s) for {len(batch)} file(s), or another file's"
     except Exception as exc:  # noqa: BLE001 - any failure: retry one by one, or report
-        if len(names) == 1:
-            return [str(getattr(exc, "message", None) or exc)]
-    if len(names) == 1:
-        return ["the reader returned no record"]
-    return [result for name in names for result in _read_batch(bag, [name], read_tags)]
+        failure = _named(str(getattr(exc, "message", None) or exc), batch[0][1], batch[0][0])
+    if len(batch) == 1:
+        return [failure]
+    return [result for item in batch for result in _read_batch([item], read_tags)]
 
 
-def _check_embedded(bag: Path, rows: dict[str, list[tuple[str, str]]], read_tags: ReadTags,
-                    written: dict[str, dict[str, Any]]) -> list[Issue]:
-    names = sorted(rows)
-    found: list[Issue] = []
-    for start in range(0, len(names), READ_BATCH):
-        batch = names[start:start + READ_BATCH]
-        for name, tags in zip(batch, _read_batch(bag, batch, read_tags), strict=True):
-            problems = _check_one_image(name, rows[name], tags)
-            if name in written and isinstance(tags, dict) and not tags.get("ExifTool:Error"):
-                problems += _compare_written(name, written[name], tags)
-            found.extend(problems)
-    return found
+def _belongs(tags: Any, local: Path) -> bool:
+    name = tags.get("System:FileName") if isinstance(tags, dict) else None
+    return name is None or name == local.name
 
 
 def _compare_written(name: str, written: dict[str, Any], tags: dict[str, Any]) -> list[Issue]:
@@ -329,7 +663,7 @@ def _dc_covered_tags() -> frozenset[str]:
                      and m.field != "locations" for tag in (m.xmp, m.iim, m.exif) if tag)
 
 
-def _check_one_image(name: str, pairs: list[tuple[str, str]], tags: dict[str, Any] | str) -> list[Issue]:
+def _check_one_image(name: str, pairs: Pairs, tags: dict[str, Any] | str, ours: bool = True) -> list[Issue]:
     error = tags if isinstance(tags, str) else tags.get("ExifTool:Error")
     if error:
         return [issues.make("E606", path=name, file=name,
@@ -339,15 +673,17 @@ def _check_one_image(name: str, pairs: list[tuple[str, str]], tags: dict[str, An
     checked = crosswalk.embedded_dc_elements()
     expected = sorted(p for p in pairs if p[0] in checked)
     actual = sorted(crosswalk.tags_to_dc(tags))
-    return _compare_elements(name, expected, actual) + _compare_mirrors(name, tags)
+    return _compare_elements(name, expected, actual, both_sides_only=not ours) + _compare_mirrors(name, tags)
 
 
-def _compare_elements(name: str, expected: list[tuple[str, str]], actual: list[tuple[str, str]]) -> list[Issue]:
+def _compare_elements(name: str, expected: Pairs, actual: Pairs, both_sides_only: bool = False) -> list[Issue]:
+    """E603 per element whose embedded values differ from the record's; with
+    ``both_sides_only`` (foreign bags) an element only one side has is not a disagreement."""
     found = []
     for element in sorted({k for k, _ in expected} | {k for k, _ in actual}):
         want = [v for k, v in expected if k == element]
         got = [v for k, v in actual if k == element]
-        if want != got:
+        if want != got and not (both_sides_only and not (want and got)):
             found.append(issues.make("E603", path=name, field=element, file=name, tag=f"XMP for {element}",
                                      actual=_show(got), expected=_show(want)))
     return found

@@ -28,7 +28,9 @@ import csv
 import io
 import re
 import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterator
 
 from lxml import etree
 
@@ -282,6 +284,170 @@ def parse_metadata_csv(data: bytes) -> list[tuple[str, Pairs]]:
     return rows
 
 
+@dataclass(frozen=True)
+class CsvRow:
+    """One usable row of metadata.csv: the line it starts on, its filename cell, its values."""
+
+    line: int
+    filename: str
+    pairs: Pairs
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """Why one line of metadata.csv cannot be used. ``filename`` is the row's first
+    cell when it could still be read, so that a reader can tell which object lost
+    its row (and say so once, here, rather than again as "no row")."""
+
+    line: int
+    message: str
+    filename: str | None = None
+
+
+@dataclass
+class CsvReading:
+    """What :func:`read_metadata_csv` made of a file. ``usable`` is False when the
+    header is unusable: then no row can be read and ``rows`` is empty."""
+
+    rows: list[CsvRow] = field(default_factory=list)
+    problems: list[CsvProblem] = field(default_factory=list)
+    usable: bool = True
+    bom: bool = False
+
+
+_CSV_ERRORS = {
+    "unexpected end of data": "a quoted cell is never closed (unclosed quote), so the rest of the file would be "
+                              "one cell; close the quote (a quote inside a quoted cell is written \"\")",
+    "',' expected after '\"'": "text follows a closing quote; a quote inside a quoted cell is written \"\"",
+}
+
+
+def read_metadata_csv(data: bytes) -> CsvReading:
+    """Tolerant reader of metadata.csv for the validator: the good rows, and one
+    problem per bad line, so one damaged row does not hide the others.
+
+    A row is bad when it has more cells than the header has columns, an
+    unclosed or misplaced quote, bytes that are not UTF-8, an empty filename
+    while holding values, or a filename already given on an earlier line (the
+    first row is kept). Blank rows (no cell holds text) are skipped. After a
+    quote error, reading goes on at the line after the bad row's first line.
+    A bad header (not UTF-8, first column not ``filename``, an unknown column
+    name) makes the file unusable: one problem naming line 1, no rows.
+    Values are read as :func:`parse_metadata_csv` reads them.
+    """
+    reading = CsvReading(bom=data.startswith(b"\xef\xbb\xbf"))
+    text = data[3:].decode("utf-8", "surrogateescape") if reading.bom else data.decode("utf-8", "surrogateescape")
+    records = _csv_records(_physical_lines(text))
+    first = next(records, None)
+    header_problem = _header_problem(first)
+    if header_problem:
+        reading.usable = False
+        reading.problems.append(CsvProblem(1, header_problem))
+        return reading
+    assert first is not None and first[1] is not None
+    header = first[1]
+    seen: dict[str, int] = {}
+    for line, cells, error in records:
+        if cells is not None and not any(cells):
+            continue  # a blank row (spreadsheets write them, as wide as they like): nothing to describe
+        problem = _row_problem(cells, error, header, seen)
+        filename = cells[0] if cells else _first_cell(error)
+        if problem:
+            reading.problems.append(CsvProblem(line, problem, filename or None))
+            continue
+        assert cells is not None
+        seen[cells[0]] = line
+        pairs = [(name, value) for name, value in zip(header[1:], cells[1:]) if value != ""]
+        reading.rows.append(CsvRow(line, cells[0], pairs))
+    return reading
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines with their ends, split where the csv module splits (LF, CR, CRLF)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+def _csv_records(lines: list[str]) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(line the record starts on, its cells or None, the csv error or None) for each record.
+
+    After an error, a new reader starts at the line after the bad record's
+    first line: the rows after an unclosed quote are read, not swallowed.
+    The error text is prefixed with the record's first line (for its filename).
+    """
+    pos = 0
+    while pos < len(lines):
+        reader = csv.reader(lines[pos:], strict=True)
+        consumed = 0
+        try:
+            for row in reader:
+                yield pos + consumed + 1, row, None
+                consumed = reader.line_num
+            return
+        except csv.Error as exc:
+            start = pos + consumed + 1
+            reached = pos + reader.line_num
+            runs_on = f" (the quoted cell that starts here runs on to line {reached})" if reached > start else ""
+            yield start, None, f"{lines[start - 1]}\0{exc}\0{runs_on}"
+            pos = start
+
+
+def _first_cell(error: str | None) -> str:
+    """The filename cell of a record the csv module refused, read leniently from its first line."""
+    if not error:
+        return ""
+    line = error.split("\0", 1)[0]
+    try:
+        return next(csv.reader([line]), [""])[0] if line.strip() else ""
+    except csv.Error:
+        return ""
+
+
+def _not_utf8(cells: list[str]) -> int | None:
+    """1-based column of the first cell holding bytes that are not UTF-8, or None."""
+    return next((i for i, c in enumerate(cells, start=1) if any("\udc80" <= ch <= "\udcff" for ch in c)), None)
+
+
+def _header_problem(first: tuple[int, list[str] | None, str | None] | None) -> str | None:
+    """Why line 1 is not a usable header (all reasons at once), or None."""
+    if first is None or (first[1] is not None and not first[1]):
+        return "the first line is empty; it must be the header, starting with the column 'filename'"
+    _line, header, error = first
+    if header is None:
+        return f"the header cannot be read ({_csv_message(error)})"
+    column = _not_utf8(header)
+    if column:
+        return f"column {column} of the header is not UTF-8; save metadata.csv as UTF-8"
+    reasons = [] if header[0] == "filename" else [f"the first column is {header[0]!r}, it must be 'filename'"]
+    for column, name in enumerate(header[1:], start=2):
+        try:
+            check_name(name)
+        except ValueError as exc:
+            reasons.append(f"column {column}: {exc}")
+    return "; ".join(reasons) or None
+
+
+def _csv_message(error: str | None) -> str:
+    _line, message, runs_on = (error or "\0\0").split("\0", 2)
+    return _CSV_ERRORS.get(message, message) + runs_on
+
+
+def _row_problem(cells: list[str] | None, error: str | None, header: list[str], seen: dict[str, int]) -> str | None:
+    """Why one record cannot be used, or None."""
+    if cells is None:
+        return _csv_message(error)
+    column = _not_utf8(cells)
+    if column:
+        return f"column {column} holds bytes that are not UTF-8; save metadata.csv as UTF-8"
+    if len(cells) > len(header):
+        return (f"{len(cells)} cells but the header has {len(header)} columns; a cell holding a comma must be "
+                "quoted, and every value needs its column")
+    if cells[0] == "":
+        return "the filename cell is empty, so the row describes nothing; write the object's path in it"
+    if cells[0] in seen:
+        return f"{cells[0]} already has a row on line {seen[cells[0]]}; keep one row per file"
+    return None
+
+
 # --- checksums of the untouched originals -----------------------------------
 
 ALGORITHMS = {"sha256": 64, "sha512": 128}  # name -> hex digits
@@ -302,7 +468,7 @@ def _encode_path(path: str) -> str:
 
 
 def _decode_path(path: str) -> str:
-    return re.sub("%(25|0D|0A)", lambda m: {"25": "%", "0D": "\r", "0A": "\n"}[m.group(1)], path,
+    return re.sub("%(25|0D|0A)", lambda m: {"25": "%", "0D": "\r", "0A": "\n"}[m.group(1).upper()], path,
                   flags=re.IGNORECASE)
 
 
@@ -312,6 +478,15 @@ def _path_problem(path: str) -> str | None:
         return "must be a relative path with '/' separators"
     if any(part in ("", ".", "..") for part in path.split("/")):
         return "must not contain empty, '.' or '..' segments"
+    return None
+
+
+def _escape_problem(raw_path: str) -> str | None:
+    """RFC 8493 §2.1.3: '%' appears in a listed path only as %25, %0D or %0A."""
+    bad = re.search("%(?!25|0[DdAa])", raw_path)
+    if bad:
+        return (f"'%' at character {bad.start() + 1} is not part of %25, %0D or %0A; "
+                "a '%' in a path is written %25")
     return None
 
 
@@ -346,36 +521,86 @@ def originals_manifest_bytes(entries: list[tuple[str, dict[str, str]]]) -> bytes
     return "".join(lines).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class ManifestProblem:
+    """One problem of an originals checksum file. ``line`` is the 1-based line it
+    is on (for a path lacking an algorithm: the path's first line; None for the
+    file as a whole); ``prefixed`` says whether its text form starts "line N: "."""
+
+    line: int | None
+    message: str
+    prefixed: bool = True
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.prefixed and self.line else self.message
+
+
 def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
     """Entries (path, {algorithm: hex}) in file order, and problems ("line N: ...").
 
     Never raises on bad content: the validator reports every problem (E605)
-    and can still check the entries that parsed.
+    and can still check the entries that parsed. :func:`read_originals_manifest`
+    gives the same problems with their line numbers apart.
+    """
+    entries, problems = read_originals_manifest(data)
+    return entries, [str(p) for p in problems]
+
+
+def read_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[ManifestProblem]]:
+    """Entries (path, {algorithm: hex}) in file order, and every problem, at most one per line.
+
+    Checked: UTF-8; the header line (:data:`ORIGINALS_MAGIC`) first; each
+    line ``<algorithm> <lowercase hex>  <path>`` with a known algorithm and
+    the right number of hex digits; ``%`` in a path only as ``%25``, ``%0D``
+    or ``%0A``; relative paths without ``..``; no (path, algorithm) twice;
+    LF line ends with one at the end; every path with every algorithm; at
+    least one entry.
     """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [], [f"byte {exc.start}: not UTF-8"]
+        line = data[:exc.start].count(b"\n") + 1
+        return [], [ManifestProblem(line, f"byte {exc.start}: not UTF-8", prefixed=False)]
     lines = text.split("\n")
     last = lines.pop()  # "" when the file ends with LF, as it should
     unterminated = last != ""
     if unterminated:
         lines.append(last)
-    problems: list[str] = []
-    if not lines or lines[0].rstrip("\r") != ORIGINALS_MAGIC:
-        problems.append(f"line 1: missing the header line {ORIGINALS_MAGIC!r}")
+    by_line: dict[int, list[str]] = {}
+    header = _header_problem_of(lines)
+    if header:
+        by_line[1] = [header]
     entries: dict[str, dict[str, str]] = {}
+    first_line: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
+        known = len(entries)
         problem = _parse_line(line, entries)
         if problem:
-            problems.append(f"line {number}: {problem}")
+            by_line.setdefault(number, []).append(problem)
+        if len(entries) > known:  # a new path: remember where it first appeared
+            first_line[next(reversed(entries))] = number
     if unterminated:
-        problems.append(f"line {len(lines)}: no line break at the end of the file")
+        by_line.setdefault(len(lines), []).append("no line break at the end of the file")
+    problems = [ManifestProblem(n, "; ".join(texts)) for n, texts in sorted(by_line.items())]
     for path, digests in entries.items():
         missing = [a for a in ALGORITHMS if a not in digests]
         if missing:
-            problems.append(f"{path!r} has no {' or '.join(missing)} checksum")
+            problems.append(ManifestProblem(first_line[path], f"{path!r} has no {' or '.join(missing)} checksum",
+                                            prefixed=False))
+    if not entries and not header and not by_line:
+        problems.append(ManifestProblem(len(lines), "the file lists no checksums; every original needs its "
+                                                    f"{' and '.join(ALGORITHMS)} lines"))
     return list(entries.items()), problems
+
+
+def _header_problem_of(lines: list[str]) -> str | None:
+    first = lines[0].rstrip("\r") if lines else ""
+    if first == ORIGINALS_MAGIC:
+        return None
+    version = ORIGINALS_MAGIC.rsplit(" ", 1)[0] + " "
+    if first.startswith(version):
+        return f"format version {first[len(version):]!r} is not known; this packager reads {ORIGINALS_MAGIC!r}"
+    return f"missing the header line {ORIGINALS_MAGIC!r}"
 
 
 def _parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
@@ -389,7 +614,7 @@ def _parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
         return "not '<algorithm> <hex>  <path>'"
     algorithm, digest, raw_path = match.groups()
     path = _decode_path(raw_path)
-    problem = _digest_problem(algorithm, digest) or _path_problem(path)
+    problem = _digest_problem(algorithm, digest) or _escape_problem(raw_path) or _path_problem(path)
     if problem:
         return f"{path!r}: {problem}"
     if algorithm in entries.get(path, {}):
