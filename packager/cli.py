@@ -17,7 +17,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__, report
-from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, PackagerError
+from .errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError, PackagerError
 
 log = logging.getLogger("packager")
 
@@ -173,23 +173,38 @@ def review(collection: Path, out_file: Path | None, as_json: bool) -> None:
 @click.option("--fast", is_flag=True, help="Check only Payload-Oxum and completeness.")
 @click.option("--completeness-only", is_flag=True, help="Check that every file is present; no hashing.")
 @click.option("--no-metadata", is_flag=True, help="Skip the metadata layer (sidecars and embedded tags).")
+@click.option("--profile", "profile_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Also check the bag against this BagIt profile (BagIt Profiles JSON, DART or LoC Bagger "
+                   "format).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Hash a bag folder's files in this many processes.")
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.pass_context
 def validate(ctx: click.Context, bag_path: Path, as_json: bool, fast: bool, completeness_only: bool,
-             no_metadata: bool, strict: bool) -> None:
-    """Validate BAG: BagIt structure and checksums, then the metadata inside.
+             no_metadata: bool, profile_file: Path | None, processes: int, strict: bool) -> None:
+    """Validate BAG: BagIt structure and checksums, the BagIt profile, then the metadata inside.
 
-    Reports every problem with a code, the path and what to do. Exit 0 valid
-    (warnings allowed unless --strict), 1 invalid.
+    BAG is a bag folder or a .tar, .tar.gz, .tgz or .zip holding one (read in
+    place, never extracted). Reports every problem with a code, the path and
+    what to do. Exit 0 valid (warnings allowed unless --strict), 1 invalid,
+    3 when the embedded metadata could not be read (ExifTool missing; the
+    report still gives every other finding) or the profile file is unusable.
     """
+    from .bagit_profile import ProfileError
     from .validate import validate as run_validate
 
     def body() -> int:
-        result = run_validate(bag_path, fast=fast, completeness_only=completeness_only,
-                              metadata=not no_metadata, progress=ctx.obj["progress"])
+        try:
+            result = run_validate(bag_path, fast=fast, completeness_only=completeness_only,
+                                  metadata=not no_metadata, progress=ctx.obj["progress"], processes=processes,
+                                  profile=profile_file)
+        except ProfileError as exc:
+            raise ConfigError(f"profile {profile_file} cannot be used: {exc}") from None
         _emit(as_json, report.validation_document(result), report.validation_text(result))
         failed = not result.valid or (strict and result.warnings > 0)
-        return EXIT_FAILED if failed else EXIT_OK
+        if failed:
+            return EXIT_FAILED
+        return EXIT_ENVIRONMENT if result.incomplete else EXIT_OK
 
     _run("validate", as_json, body)
 

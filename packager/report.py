@@ -168,7 +168,8 @@ def bag_text(run: BagRun) -> str:
 def validation_text(report: ValidationReport) -> str:
     lines = [issue_line(p) for p in report.problems]
     verdict = "VALID" if report.valid else "INVALID"
-    layer = "BagIt + metadata" if report.metadata_checked else "BagIt"
-    lines.append(f"{report.path}: {verdict} ({layer}; {report.bagit.payload_files} payload files, "
-                 f"{report.errors} errors, {report.warnings} warnings)")
+    kind = f", {report.bagit.serialization}" if report.bagit.serialization else ""
+    profile = f"; profile {report.profile}" if report.profile else ""
+    lines.append(f"{report.path}: {verdict} ({report.layers}{kind}{profile}; {report.bagit.payload_files} payload "
+                 f"files, {report.errors} errors, {report.warnings} warnings)")
     return "\n".join(lines) + "\n"

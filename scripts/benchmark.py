@@ -4,8 +4,10 @@
 
 Generates N seeded JPEGs (camera EXIF, no metadata) with captions taken from
 the sample collection, then times: extract (read + analyse), bag (copy,
-embed, verify, hash, sidecars, manifests; includes validation), and a
-separate full `validate` of the written bag. Prints a small table on stdout;
+embed, verify, hash, sidecars, manifests; includes validation), a separate
+full `validate` of the written bag, the BagIt layer alone with 1 and 2
+hashing processes, and full validation of the bag as .tar.gz and .zip read
+in place. Prints a small table on stdout;
 numbers are wall-clock seconds on this machine, for comparing changes, not
 for asserting in tests.
 """
@@ -87,6 +89,15 @@ def main() -> int:
             return 1
         report = timed("validate (separate)", rows, lambda: validate.validate(run.bag))
         assert report.valid, report.problems[:3]
+        for n in (1, 2):
+            report = timed(f"validate BagIt only, {n}p", rows,
+                           lambda: validate.validate(run.bag, metadata=False, processes=n))  # noqa: B023
+            assert report.valid, report.problems[:3]
+        tgz = shutil.make_archive(str(work / run.bag.name), "gztar", run.bag.parent, run.bag.name)
+        zipped = shutil.make_archive(str(work / run.bag.name), "zip", run.bag.parent, run.bag.name)
+        for label, archive in (("validate .tar.gz in place", tgz), ("validate .zip in place", zipped)):
+            report = timed(label, rows, lambda: validate.validate(Path(archive)))  # noqa: B023
+            assert report.valid, report.problems[:3]
         size = sum(p.stat().st_size for p in (run.bag / "data" / "objects").iterdir())
         print(f"{len(ex.items)} items, {size / 1e6:.1f} MB of images, {args.width}px wide")
         for label, seconds in rows:
