@@ -224,3 +224,28 @@ def test_parallel_hashing_reads_each_file_once_for_all_algorithms(tmp_path: Path
     assert set(results) == set(wanted)
     assert all(set(r) == {"md5", "sha256", "sha512"} for r in results.values() if isinstance(r, dict))
     assert sum(ticks) == sum(1000 + n for n in range(6))  # each file's size counted once
+
+
+def test_zip_links_and_devices_are_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "bag.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("bag/bagit.txt", BAGIT_TXT)
+        link = zipfile.ZipInfo("bag/data/link")
+        link.external_attr = 0o120777 << 16  # a symbolic link, as Info-ZIP stores one
+        z.writestr(link, "/etc/passwd")
+        fifo = zipfile.ZipInfo("bag/data/pipe")
+        fifo.external_attr = 0o010644 << 16
+        z.writestr(fifo, "")
+        z.writestr("bag/data/../../up.txt", b"x")
+    check = check_bag(archive)
+    e510 = {p.path: p.message for p in check.problems if p.code == "E510"}
+    assert set(e510) == {"bag/data/link", "bag/data/pipe", "bag/data/../../up.txt"}
+    assert "symbolic link" in e510["bag/data/link"] and "FIFO" in e510["bag/data/pipe"]
+
+
+def test_files_too_large_to_keep_are_read_in_a_later_pass(sample_bag: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing kept in memory while listing: every tag file is found again in the stream."""
+    monkeypatch.setattr(bagit_archive, "_CACHE_FILE", 0)
+    archive = tar_of(sample_bag, tmp_path / f"{sample_bag.name}.tar.gz", "w:gz")
+    assert check_bag(archive).problems == check_bag(sample_bag).problems
