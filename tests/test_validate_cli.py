@@ -18,6 +18,7 @@ from pathlib import Path
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK
 
 from .conftest import ROOT, SHARED, run_cli
+from .test_tampering import rehash
 
 APTRUST = SHARED / "conformance" / "aptrust-dart-testbags"
 
@@ -34,33 +35,8 @@ def retitle_first_image(bag: Path) -> str:
     subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=Changed after packaging",
                     str(image)], check=True)
     rel = image.relative_to(bag).as_posix()
-    _rehash(bag)
+    rehash(bag)  # a forger's consistent manifests: only the metadata layer can tell
     return rel
-
-
-def _rehash(bag: Path) -> None:
-    """Recompute every manifest and tag manifest, so only the metadata layer can tell."""
-    import hashlib
-
-    for manifest in bag.glob("manifest-*.txt"):
-        alg = manifest.stem.split("-", 1)[1]
-        lines = []
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            _digest, path = line.split("  ", 1)
-            lines.append(f"{hashlib.new(alg, (bag / path).read_bytes()).hexdigest()}  {path}\n")
-        manifest.write_text("".join(lines), encoding="utf-8")
-    payload = [p for p in (bag / "data").rglob("*") if p.is_file()]
-    oxum = f"{sum(p.stat().st_size for p in payload)}.{len(payload)}"
-    info = bag / "bag-info.txt"
-    info.write_text("".join(f"Payload-Oxum: {oxum}\n" if line.startswith("Payload-Oxum:") else line
-                            for line in info.read_text(encoding="utf-8").splitlines(True)), encoding="utf-8")
-    for tagmanifest in bag.glob("tagmanifest-*.txt"):
-        alg = tagmanifest.stem.split("-", 1)[1]
-        lines = []
-        for line in tagmanifest.read_text(encoding="utf-8").splitlines():
-            _digest, path = line.split("  ", 1)
-            lines.append(f"{hashlib.new(alg, (bag / path).read_bytes()).hexdigest()}  {path}\n")
-        tagmanifest.write_text("".join(lines), encoding="utf-8")
 
 
 def test_serialized_bag_gets_the_full_check_in_place(sample_bag: Path, tmp_path: Path) -> None:
