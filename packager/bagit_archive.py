@@ -262,11 +262,7 @@ class TarSource(_ArchiveSource):
         return members.finish(self)
 
     def read_bytes(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> bytes:
-        size = self.listing().files.get(rel)
-        if size is None:
-            raise SourceError(f"{rel} is not a readable file of the bag")
-        if limit is not None and size > limit:
-            raise SourceError(f"{rel} is {size:,} bytes, too large to be read as a tag file (limit {limit:,})")
+        self._readable(rel, limit)
         if rel in self._cache:
             return self._cache[rel]
         for tar, m in self._wanted({rel}):
@@ -364,11 +360,7 @@ class ZipSource(_ArchiveSource):
             raise SourceError(f"{rel} cannot be read from {self.location.name}: {exc}") from None
 
     def read_bytes(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> bytes:
-        size = self.listing().files.get(rel)
-        if size is None:
-            raise SourceError(f"{rel} is not a readable file of the bag")
-        if limit is not None and size > limit:
-            raise SourceError(f"{rel} is {size:,} bytes, too large to be read as a tag file (limit {limit:,})")
+        self._readable(rel, limit)
         with self._member(rel) as fh:
             try:
                 return fh.read()

@@ -97,6 +97,15 @@ class BagSource(ABC):
         """Batches of (path, local path another program can open). A batch's local
         paths stay valid until the next batch is asked for."""
 
+    def _readable(self, rel: str, limit: int | None) -> int:
+        """The size of listed file ``rel``; SourceError if it is not listed or larger than ``limit``."""
+        size = self.listing().files.get(rel)
+        if size is None:
+            raise SourceError(f"{rel} is not a readable file of the bag")
+        if limit is not None and size > limit:
+            raise SourceError(f"{rel} is {size:,} bytes, too large to be read as a tag file (limit {limit:,})")
+        return size
+
     def close(self) -> None:
         """Release what the source holds open."""
 
@@ -123,12 +132,7 @@ class DirSource(BagSource):
         return Listing({**payload.files, **tags.files}, {**payload.refused, **tags.refused}, dirs, out)
 
     def read_bytes(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> bytes:
-        size = self.listing().files.get(rel)
-        if size is None:
-            raise SourceError(f"{rel} is not a readable file of the bag")
-        if limit is not None and size > limit:
-            raise SourceError(f"{rel} is {size:,} bytes, too large to be read as a tag file "
-                              f"(limit {limit:,})")
+        self._readable(rel, limit)
         try:
             return (self.root / rel).read_bytes()
         except OSError as exc:
