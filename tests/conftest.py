@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTION = ROOT / "collection"
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
+CONFORMANCE = DATA / "conformance"  # vendored third-party test data, bytes unchanged
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,9 @@ from packager.analysis import text, vocab
 from packager.captions import read_captions
 from packager.model import CollectionInfo, Item, Location, Record
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_818adcecdeba479a.txt"
+from .conftest import COLLECTION
+
+SAMPLE = COLLECTION / "captions.txt"
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 INFO = CollectionInfo(identifier="surv", title="Surveillance in China", creator=("Gilles Sabrié",),
                       rights="© Gilles Sabrié", publisher="Some Archive", credit="Gilles Sabrié",

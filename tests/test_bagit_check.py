@@ -1,6 +1,6 @@
 """check_bag against every conformance bag, and where bagit 1.9.0 is wrong.
 
-Verdicts come from the READMEs in /work/shared/conformance (read-only: bags
+Verdicts come from the READMEs in tests/data/conformance (read-only: bags
 are copied into tmp_path before anything is changed). Each case names the
 problem it expects (code and file), not just "invalid", so a bag rejected
 for the wrong reason fails the test.
@@ -23,11 +23,11 @@ import pytest
 from packager.bagging import BagWriter
 from packager.bagit_check import BagCheck, check_bag
 
-CONFORMANCE = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
+from .conftest import CONFORMANCE
+
 LOC = CONFORMANCE / "bagit"
 JAVA = CONFORMANCE / "bagit-java-test-resources"
 APTRUST = CONFORMANCE / "aptrust-dart-testbags" / "bags"
-pytestmark = pytest.mark.skipif(not LOC.is_dir(), reason="conformance data not present")
 
 VALID, INVALID = "valid", "invalid"
 

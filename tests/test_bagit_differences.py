@@ -1,11 +1,11 @@
 """Where `packager validate` and bagit 1.9.0 disagree: measured here, documented in docs/validator.md.
 
 Both validators judge every bag of the conformance suites under
-/work/shared/conformance and a set of small bags built here for the known
+tests/data/conformance and a set of small bags built here for the known
 gaps of bagit 1.9.0. The bags on which they disagree must be exactly the rows
 of the tables in docs/validator.md (parsed below), so the page cannot drift
 from what the two tools really do. Everything is copied into a temporary
-folder first: neither tool is ever pointed at the shared data.
+folder first: neither tool is ever pointed at the vendored data.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ from packager import issues
 from packager.bagging import BagWriter
 from packager.bagit_check import BagCheck, check_bag
 
-from .conftest import ROOT, SHARED
+from .conftest import CONFORMANCE, ROOT
 
-CONFORMANCE = SHARED / "conformance"
 DOC = ROOT / "docs" / "validator.md"
-pytestmark = pytest.mark.skipif(not (CONFORMANCE / "bagit").is_dir(), reason="conformance data not present")
 
 #: Our codes that name one file as missing, unlisted, corrupt or still to fetch.
 NAMING_CODES = frozenset({"E503", "E504", "E505", "E508", "E509"})
@@ -76,7 +74,7 @@ def judge_with_bagit(folder: Path) -> tuple[str, str]:
 
 
 def writable_copy(src: Path, dst: Path) -> Path:
-    """Copy a bag folder (the shared data is read-only; links are kept as links)."""
+    """Copy a bag folder (the vendored data is never written to; links are kept as links)."""
     shutil.copytree(src, dst, symlinks=True, copy_function=shutil.copyfile)
     for folder, _dirs, _files in os.walk(dst):
         os.chmod(folder, 0o755)

@@ -9,7 +9,9 @@ import pytest
 from packager.captions import CaptionEntry, leftover_reason, read_captions, split_lines
 from packager.errors import CollectionError
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_818adcecdeba479a.txt"
+from .conftest import COLLECTION
+
+SAMPLE = COLLECTION / "captions.txt"
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:

@@ -11,7 +11,9 @@ from PIL import Image
 from packager.collection import list_images, scan, slug
 from packager.errors import CollectionError, ConfigError
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_818adcecdeba479a.txt"
+from .conftest import COLLECTION
+
+SAMPLE = COLLECTION / "captions.txt"
 PATTERN = "Surv - {n:03d}.jpg"
 
 

@@ -17,7 +17,9 @@ from packager import embed, text
 from packager.embed import ExifTool
 from packager.errors import EnvironmentProblem, PackagerError
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "images"
+from .conftest import CONFORMANCE as CONFORMANCE_ROOT
+
+CONFORMANCE = CONFORMANCE_ROOT / "images"
 TEXT_TAGS = ("XMP-dc:Description", "IPTC:Caption-Abstract", "IFD0:ImageDescription")
 CAMERA = {"IFD0:Make": "TestCam", "IFD0:Model": "Model X", "ExifIFD:DateTimeOriginal": "2021:05:06 07:08:09",
           "IFD0:Orientation": "Rotate 90 CW", "IFD0:XResolution": "300"}

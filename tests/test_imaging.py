@@ -14,7 +14,9 @@ from packager.embed import ExifTool
 from packager.errors import PackagerError
 from packager.imaging import image_format, pixel_digest
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "images"
+from .conftest import CONFORMANCE as CONFORMANCE_ROOT
+
+CONFORMANCE = CONFORMANCE_ROOT / "images"
 
 
 def noise(size: tuple[int, int] = (64, 48), seed: int = 3, mode: str = "RGB") -> Image.Image:

@@ -18,9 +18,9 @@ from packager.bagging import BagWriter
 from packager.embed import ExifTool
 from packager.sidecars import parse_metadata_csv
 
-from .conftest import SHARED, tree_digest
+from .conftest import CONFORMANCE as CONFORMANCE_ROOT, tree_digest
 
-CONFORMANCE = SHARED / "conformance" / "images"
+CONFORMANCE = CONFORMANCE_ROOT / "images"
 IMAGES = ("IPTC-PhotometadataRef-Std2023.2.jpg", "exiftool_MWG.jpg", "exiv2_smiley1.jpg", "exiv2_smiley2.jpg",
           "exiftool_XMP.jpg", "exiv2_Reagan.tiff", "exiftool_PNG.png", "exiftool_RIFF.webp",
           "exiv2_Stonehenge.heic", "exiftool_ExtendedXMP.jpg", "exiftool_ExifTool.jpg", "exiv2_avif_exif_xmp.avif",

@@ -24,9 +24,8 @@ from packager.bagit_profile import (PACKAGER_PROFILE_ID, BagFacts, Profile, Prof
 from packager.bagit_profile_formats import matches, pattern
 from packager.model import Issue
 
-from .conftest import SHARED
+from .conftest import CONFORMANCE
 
-CONFORMANCE = SHARED / "conformance"
 JAVA = CONFORMANCE / "bagit-java-test-resources"
 DART = CONFORMANCE / "aptrust-dart-testbags"
 DART_BAGS = DART / "bags"

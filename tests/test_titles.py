@@ -7,8 +7,6 @@ these tests pin the title rules alone.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from packager.analysis import text, title, vocab
@@ -16,7 +14,9 @@ from packager.analysis.vocab import Mention, Term
 from packager.captions import read_captions
 from packager.model import Location
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_818adcecdeba479a.txt"
+from .conftest import COLLECTION
+
+SAMPLE = COLLECTION / "captions.txt"
 CN = {"country": "China", "country_code": "CHN"}
 BEIJING = Location(city="Beijing", province_state="Beijing", **CN)
 HANGZHOU = Location(city="Hangzhou", province_state="Zhejiang", **CN)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK
 
-from .conftest import ROOT, SHARED, run_cli
+from .conftest import CONFORMANCE, ROOT, run_cli
 from .test_tampering import rehash
 
-APTRUST = SHARED / "conformance" / "aptrust-dart-testbags"
+APTRUST = CONFORMANCE / "aptrust-dart-testbags"
 
 
 def run_without_exiftool(*args: str | Path) -> subprocess.CompletedProcess[str]:
