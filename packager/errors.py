@@ -57,3 +57,27 @@ class CollectionError(PackagerError):
 
 class BagError(PackagerError):
     """The bag cannot be written."""
+
+
+class ProfileError(ConfigError):
+    """A BagIt profile file is unusable: unreadable, not JSON, or in no known format."""
+
+
+class SourceError(PackagerError, OSError):
+    """A file of a bag being validated could not be read (the message says which and why).
+
+    An ``OSError`` too: the receiving side treats it as any other read failure.
+    """
+
+
+class SheetSyntaxError(PackagerError, ValueError):
+    """The review sheet is not a CSV table that can be read; the message says where."""
+
+
+class UnusableValue(PackagerError, ValueError):
+    """A value from the archivist (CSV column, review sheet, ``[defaults]``) that cannot be used;
+    the message says why. Reported as an issue on the item; the analysed value is kept."""
+
+
+class UnencodableTextError(PackagerError, ValueError):
+    """A value holds a character that XML 1.0 cannot carry, even as ``&#...;``."""

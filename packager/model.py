@@ -265,11 +265,11 @@ def _folded(provenance: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """What happened to one item in a run."""
+    """What happened to one item in a run (as JSON: :func:`packager.metadata.records.item_dict`)."""
 
     identifier: str
     file: str
-    record: Record | None
+    record: Record  # as analysed, reviewed, then as embedded
     issues: tuple[Issue, ...] = ()
     tags: Mapping[str, Any] = field(default_factory=dict)  # what is (to be) embedded
     dublin_core: tuple[tuple[str, str], ...] = ()  # the sidecar record's pairs
@@ -280,14 +280,3 @@ class ItemResult:
     @property
     def failed(self) -> bool:
         return any(i.severity == ERROR for i in self.issues)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = self.record.to_dict() if self.record else {"identifier": self.identifier, "file": self.file}
-        out["issues"] = [i.to_dict() for i in self.issues]
-        out["tags"] = dict(self.tags)
-        out["dublin_core"] = [{"element": k, "value": v} for k, v in self.dublin_core]
-        if self.payload:
-            out["payload"] = self.payload
-        if self.pixel_digest:
-            out["pixel_sha256"] = self.pixel_digest
-        return out

@@ -7,7 +7,6 @@ Originals are only ever read: every write goes into the bag's staging folder.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -16,28 +15,28 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from . import __version__, analyse, collection, config as config_mod, crosswalk, issues, reconcile, review, sidecars, text
-from . import sheet as sheet_mod
+from . import __version__, issues
+from .analysis.record import analyse
 from .analysis import similar
-from .bagging import BagWriter
-from .bagit_profile import PACKAGER_PROFILE_ID
-from .embed import ExifTool
-from .errors import PackagerError, UsageError
-from .hashing import copy_with_digests
-from .imaging import pixel_digest
-from .model import ERROR, IMAGE, Issue, ItemResult, mark
-from .provenance import software
-from .tagvalues import carries_iim, file_type
-from .validate import ValidationReport, validate
+from .analysis.overrides import with_default_place
+from .bag.writer import BagWriter
+from .collection import config as config_mod
+from .collection.scan import scan
+from .embed.exiftool import ExifTool
+from .embed.item import embed_item
+from .errors import UsageError
+from .metadata import crosswalk, csvfile, dc, layout, originals, records, text
+from .metadata.provenance import software
+from .metadata.tagvalues import iim_by_name
+from .model import ERROR, Issue, ItemResult
+from .review import cells as sheet_mod
+from .review import sheet as review
+from .validate.validator import ValidationReport, validate
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
-ALGORITHMS = ("sha256", "sha512")
-# Formats whose files carry IPTC-IIM in a standard place; others get XMP + EXIF.
-IIM_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".psd"}
-OBJECTS = "objects"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
@@ -71,9 +70,14 @@ class BagRun:
         return self.bag is not None and self.validation is not None and self.validation.valid
 
 
+def load_config(collection_path: Path) -> config_mod.CollectionConfig:
+    """``collection.toml`` read, its ``[defaults]`` place completed from the gazetteer."""
+    return with_default_place(config_mod.load(collection_path))
+
+
 def extract(collection_path: Path) -> Extraction:
     """Read, pair and analyse a collection, and apply its review sheet; write nothing."""
-    cfg = config_mod.load(collection_path)
+    cfg = load_config(collection_path)
     base, found = analyse_collection(cfg)
     items, sheet_issues = _reviewed(cfg, base)
     return Extraction(config=cfg, items=tuple(_finished(r) for r in items), issues=tuple(found + sheet_issues))
@@ -84,12 +88,12 @@ def analyse_collection(cfg: config_mod.CollectionConfig) -> tuple[list[ItemResul
 
     Items carry their record and issues only; :func:`_finished` adds the tags.
     """
-    items, found = collection.scan(cfg.captions, cfg.images, cfg.pattern)
+    items, found = scan(cfg.captions, cfg.images, cfg.pattern)
     results = []
     for item in items:
         if item.image is None or item.caption is None:
             continue  # reported by scan (E104/E105), naming both sides
-        record, record_issues = analyse.analyse(item, cfg.info)
+        record, record_issues = analyse(item, cfg.info)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
                                   issues=tuple(record_issues)))
     return _near_duplicates(results), found
@@ -97,13 +101,12 @@ def analyse_collection(cfg: config_mod.CollectionConfig) -> tuple[list[ItemResul
 
 def _near_duplicates(results: list[ItemResult]) -> list[ItemResult]:
     """W215 on both items of each pair of near-identical captions, naming the other."""
-    pairs = similar.near_duplicates((r.identifier, r.record.description) for r in results if r.record)
+    pairs = similar.near_duplicates((r.identifier, r.record.description) for r in results)
     by_id = {r.identifier: r for r in results}
     extra: dict[str, list[Issue]] = {}
     for pair in pairs:
         for this, other in ((pair.first, pair.second), (pair.second, pair.first)):
             record = by_id[this].record
-            assert record is not None
             extra.setdefault(this, []).append(issues.make(
                 "W215", path=record.caption_source, line=record.caption_line, field="description", other=other,
                 other_file=by_id[other].file, score=pair.score))
@@ -128,9 +131,8 @@ def _reviewed(cfg: config_mod.CollectionConfig, base: list[ItemResult]) -> tuple
 
 def _finished(item: ItemResult) -> ItemResult:
     """The item with storable text in its record, its tags and Dublin Core."""
-    assert item.record is not None
     record, cleaned = text.clean_record(item.record)
-    tags, clip_issues = crosswalk.to_tags(record, iim=Path(item.file).suffix.lower() in IIM_SUFFIXES)
+    tags, clip_issues = crosswalk.to_tags(record, iim=iim_by_name(item.file))
     return replace(item, record=record, issues=item.issues + tuple(cleaned) + tuple(clip_issues), tags=tags,
                    dublin_core=tuple(crosswalk.to_dc(record)))
 
@@ -158,7 +160,7 @@ def write_review(collection_path: Path, out: Path | None = None) -> ReviewRun:
     item (E120/E121): rewriting would lose those edits. The sheet replaces the
     old one in one step; originals are never touched.
     """
-    cfg = config_mod.load(collection_path)
+    cfg = load_config(collection_path)
     target = Path(out) if out is not None else cfg.review
     assert target is not None
     protected = {cfg.path.resolve(), cfg.captions.resolve()}
@@ -246,7 +248,7 @@ def _build(extraction: Extraction, out_dir: Path, workers: int, progress: Progre
         out_dir.mkdir(parents=True, exist_ok=True)  # only once ExifTool is known to work
         done: list[ItemResult] = []
         try:
-            with BagWriter(out_dir, cfg.info.identifier, ALGORITHMS) as writer:
+            with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS) as writer:
                 done = _embed_all(extraction, writer, pool, progress)
                 if any(r.failed for r in done):
                     raise _Abandon()
@@ -276,19 +278,19 @@ def _embed_all(extraction: Extraction, writer: BagWriter, pool: list[ExifTool],
     def work(item: ItemResult, staged: Path) -> ItemResult:
         et = idle.get()
         try:
-            return _embed_item(item, images / item.file, staged, et)
+            return embed_item(item, images / item.file, staged, et)
         finally:
             idle.put(et)
 
     executor = ThreadPoolExecutor(max_workers=len(pool), thread_name_prefix="embed")
     try:
-        futures = [executor.submit(work, item, writer.path_for(f"{OBJECTS}/{item.file}"))
+        futures = [executor.submit(work, item, writer.path_for(f"{layout.OBJECTS}/{item.file}"))
                    for item in extraction.items]
         results = []
         for n, future in enumerate(futures, start=1):
             result = future.result()
             if not result.failed:
-                writer.record(f"{OBJECTS}/{result.file}")
+                writer.record(f"{layout.OBJECTS}/{result.file}")
             results.append(result)
             if progress:
                 progress("embed", n, len(futures))
@@ -297,96 +299,22 @@ def _embed_all(extraction: Extraction, writer: BagWriter, pool: list[ExifTool],
     return results
 
 
-def _embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) -> ItemResult:
-    """Copy one original into the bag, embed its tags, prove the pixels and values.
-
-    Metadata the image already holds is kept where the record says nothing
-    (see :func:`packager.reconcile.complete`), so the returned item's record,
-    tags and Dublin Core are those of the embedded copy.
-    """
-    found = list(item.issues)
-    try:
-        digests = copy_with_digests(original, staged, ALGORITHMS)
-    except OSError as exc:  # this item cannot be packaged; the others still can
-        found.append(issues.make("E306", path=item.file, file=original, detail=f"{type(exc).__name__}: {exc}"))
-        return replace(item, issues=tuple(found))
-    before = ""
-    payload = f"data/{OBJECTS}/{item.file}"
-    embedding: list[Issue] = []
-    try:
-        before = pixel_digest(staged)
-        existing = et.read(staged)
-        assert item.record is not None
-        tags, iim = dict(item.tags), carries_iim(existing)
-        if iim != (Path(item.file).suffix.lower() in IIM_SUFFIXES):  # the name lied about the format
-            tags, clipped = crosswalk.to_tags(item.record, iim=iim)
-            found = [i for i in found if i.code != "W301"] + clipped
-        if not iim:
-            found.append(issues.make("W305", path=payload, format=file_type(existing) or "this"))
-        record, tags, gone, kept = reconcile.complete(item.record, tags, existing, iim=iim)
-        record = mark(record, item.record, IMAGE)  # values kept from the image's own metadata
-        item = replace(item, record=record, tags=tags, dublin_core=tuple(crosswalk.to_dc(record)))
-        found += kept
-        embedding += et.write(staged, tags, delete=gone, existing=existing)
-        if not any(i.severity == ERROR for i in found + embedding):
-            embedding += et.verify(staged, tags, deleted=gone)
-            if pixel_digest(staged) != before:
-                embedding.append(issues.make("E304", path=item.file, file=item.file))
-    except PackagerError as exc:
-        embedding.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
-    found += [_in_bag(i, staged, payload) for i in embedding]
-    return replace(item, issues=tuple(found), payload=payload, original_digests=digests, pixel_digest=before)
-
-
-def _in_bag(issue: Issue, staged: Path, payload: str) -> Issue:
-    """The issue naming the file by its path in the bag, not the staging path, which is
-    gone once the bag is renamed into place and differs from run to run."""
-    where = os.path.abspath(staged)
-    return replace(issue, message=issue.message.replace(where, payload),
-                   path=payload if issue.path == where else issue.path)
-
-
 def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:
+    """The sidecars of :mod:`packager.metadata.layout`, from the items as embedded."""
     cfg = extraction.config
     rows = []
     for item in done:
-        assert item.record is not None
         pairs = list(item.dublin_core)
-        writer.add_bytes(f"metadata/dc/{item.identifier}.xml", sidecars.dc_record_bytes(pairs, item.identifier))
+        writer.add_bytes(f"{layout.DC}/{item.identifier}.xml", dc.dc_record_bytes(pairs, item.identifier))
         rows.append((item.payload or "", pairs))
-    writer.add_bytes("metadata/dc/collection.xml",
-                     sidecars.dc_record_bytes(collection_dc(cfg), cfg.info.identifier))
-    writer.add_bytes("metadata/metadata.csv", sidecars.metadata_csv_bytes(rows))
+    writer.add_bytes(f"{layout.DC}/{layout.COLLECTION_RECORD}",
+                     dc.dc_record_bytes(records.collection_dc(cfg.info), cfg.info.identifier))
+    writer.add_bytes(layout.CSV, csvfile.metadata_csv_bytes(rows))
     # Paths of originals relative to the collection folder (or named by the image folder's name).
     source_root = cfg.images.relative_to(cfg.root) if cfg.images.is_relative_to(cfg.root) else Path(cfg.images.name)
-    writer.add_bytes("metadata/originals.txt", sidecars.originals_manifest_bytes(
+    writer.add_bytes(layout.ORIGINALS, originals.originals_manifest_bytes(
         [((Path(source_root) / r.file).as_posix(), dict(r.original_digests)) for r in done]))
-    document = {"software": software(et_version), "collection": collection_dict(cfg),
-                "items": [r.to_dict() for r in done], "issues": [i.to_dict() for i in extraction.issues]}
-    writer.add_bytes("metadata/records.json",
-                     (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-
-
-def collection_dc(cfg: config_mod.CollectionConfig) -> list[tuple[str, str]]:
-    """Dublin Core pairs describing the collection as a whole."""
-    info = cfg.info
-    pairs = [("dc.identifier", info.identifier), ("dc.title", info.title)]
-    simple = [("dc.description", info.description), ("dc.publisher", info.publisher), ("dc.date", info.date),
-              ("dc.coverage", info.coverage), ("dc.source", info.source), ("dc.language", info.language),
-              ("dc.rights", info.rights)]
-    pairs += [(k, v) for k, v in simple if v]
-    pairs += [("dc.creator", v) for v in info.creator] + [("dc.contributor", v) for v in info.contributor]
-    pairs += [("dc.subject", v) for v in info.subject]
-    pairs.append(("dc.type", "Collection"))
-    return pairs
-
-
-def collection_dict(cfg: config_mod.CollectionConfig) -> dict[str, Any]:
-    info = cfg.info
-    return {"identifier": info.identifier, "title": info.title, "description": info.description,
-            "language": info.language, "rights": info.rights, "creator": list(info.creator),
-            "publisher": info.publisher, "date": info.date, "coverage": info.coverage, "source": info.source,
-            "digital_source_type": info.digital_source_type, "config": cfg.path.name}
+    writer.add_bytes(layout.RECORDS, records.records_json_bytes(software(et_version), cfg, done, extraction.issues))
 
 
 def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> list[tuple[str, str]]:
@@ -397,8 +325,7 @@ def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> 
     if "external-description" not in labels and cfg.info.description:
         info.append(("External-Description", cfg.info.description))
     if "bagit-profile-identifier" not in labels:  # a repository's own profile, declared in [bag-info], wins
-        info.append(("BagIt-Profile-Identifier", PACKAGER_PROFILE_ID))
-    info.append(("Bag-Software-Agent", f"packager {__version__} (ExifTool {et_version}; "
-                                       f"crosswalk {crosswalk.load().version})"))
+        info.append(("BagIt-Profile-Identifier", layout.PROFILE_ID))
+    info.append(("Bag-Software-Agent", layout.software_agent(__version__, et_version, crosswalk.load().version)))
     log.debug("bag-info for %d items: %s", count, info)
     return info

@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from packager import pipeline, validate  # noqa: E402
-from packager.captions import read_captions  # noqa: E402
+from packager import pipeline
+from packager.validate import validator as validate  # noqa: E402
+from packager.collection.captions import read_captions  # noqa: E402
 
 CONFIG = """[collection]
 identifier = "benchmark"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from packager.crosswalk import render_markdown  # noqa: E402
+from packager.metadata.crosswalk import render_markdown  # noqa: E402
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "crosswalk.md"
 

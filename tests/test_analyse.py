@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from packager.analyse import analyse
+from packager.analysis.record import analyse
 from packager.analysis import text, vocab
-from packager.captions import read_captions
+from packager.collection.captions import read_captions
 from packager.model import CollectionInfo, Item, Location, Record
 
 from .conftest import COLLECTION

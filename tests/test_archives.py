@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from packager import bagit_archive
-from packager.bagit_check import BagCheck, check_bag
-from packager.bagit_source import DirSource
+from packager.validate import archive as bagit_archive
+from packager.validate.check import BagCheck, check_bag
+from packager.validate.source import DirSource
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 

@@ -17,8 +17,8 @@ import bagit
 import pytest
 from PIL import Image
 
-from packager.bagging import BagWriter, encode_manifest_path, format_bag_info
-from packager.bagit_check import check_bag
+from packager.bag.writer import BagWriter, encode_manifest_path, format_bag_info
+from packager.validate.check import check_bag
 from packager.errors import BagError
 
 SEED = 20240501
@@ -96,7 +96,7 @@ def test_multi_line_value_round_trips_through_folding() -> None:
     value = "First line\nSecond line\n\nFourth line after a blank one\r\nFifth (CRLF before)"
     text = format_bag_info([("Description", value), ("Next", "x")])
     assert text.splitlines()[1:4] == ["  Second line", "  ", "  Fourth line after a blank one"]
-    from packager.bagit_tags import parse_bag_info
+    from packager.validate.tags import parse_bag_info
     found: list = []
     parsed = parse_bag_info(text, "bag-info.txt", (1, 0), found)
     assert parsed == [("Description", value.replace("\r\n", "\n")), ("Next", "x")] and found == []
@@ -208,7 +208,7 @@ def test_stale_partial_is_removed(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     stale = tmp_path / "bag9.partial" / "data"
     stale.mkdir(parents=True)
     (stale / "old.txt").write_text("left over")
-    with caplog.at_level(logging.WARNING, logger="packager.bagging"):
+    with caplog.at_level(logging.WARNING, logger="packager.bag.writer"):
         with BagWriter(tmp_path, "bag9") as writer:
             writer.add_bytes("new.txt", b"n")
             final = writer.finish([])
@@ -296,7 +296,7 @@ def test_other_algorithms_work_with_bagit(tmp_path: Path) -> None:
 
 def test_bagit_txt_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """bagit.txt makes a folder a bag: a crash before the rename must leave a staging folder without it."""
-    from packager import bagging
+    from packager.bag import writer as bagging
 
     seen: list[tuple[str, bool]] = []
     real = bagging._write_new

@@ -20,8 +20,8 @@ from pathlib import Path
 import bagit
 import pytest
 
-from packager.bagging import BagWriter
-from packager.bagit_check import BagCheck, check_bag
+from packager.bag.writer import BagWriter
+from packager.validate.check import BagCheck, check_bag
 
 from .conftest import CONFORMANCE
 
@@ -424,7 +424,7 @@ def test_fast_and_completeness_modes_read_no_file(tmp_path: Path, monkeypatch: p
     def no_hashing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was hashed")
 
-    monkeypatch.setattr("packager.bagit_source.file_digests", no_hashing)
+    monkeypatch.setattr("packager.validate.source.file_digests", no_hashing)
     expected = {("E506", "bag-info.txt"), ("E505", "data/extra.txt")}
     assert found(check_bag(bag, fast=True)) == expected
     assert found(check_bag(bag, completeness_only=True)) == expected

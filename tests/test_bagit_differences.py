@@ -26,8 +26,8 @@ import bagit
 import pytest
 
 from packager import issues
-from packager.bagging import BagWriter
-from packager.bagit_check import BagCheck, check_bag
+from packager.bag.writer import BagWriter
+from packager.validate.check import BagCheck, check_bag
 
 from .conftest import CONFORMANCE, ROOT
 

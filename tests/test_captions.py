@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from packager.captions import CaptionEntry, leftover_reason, read_captions, split_lines
+from packager.collection.captions import CaptionEntry, leftover_reason, read_captions, split_lines
 from packager.errors import CollectionError
 
 from .conftest import COLLECTION

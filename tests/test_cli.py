@@ -108,7 +108,7 @@ def test_missing_image_stops_before_writing_and_names_both_sides(tmp_path: Path)
 
 def test_interrupted_run_leaves_no_bag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    real = pipeline._embed_item
+    real = pipeline.embed_item
 
     def interrupt_on_fifth(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -116,7 +116,7 @@ def test_interrupted_run_leaves_no_bag(tmp_path: Path, monkeypatch: pytest.Monke
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_embed_item", interrupt_on_fifth)
+    monkeypatch.setattr(pipeline, "embed_item", interrupt_on_fifth)
     out = tmp_path / "bags"
     with pytest.raises(KeyboardInterrupt):
         pipeline.build_bag(COLLECTION, out)

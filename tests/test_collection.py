@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from packager.collection import list_images, scan, slug
+from packager.collection.scan import list_images, scan, slug
 from packager.errors import CollectionError, ConfigError
 
 from .conftest import COLLECTION

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from packager import config
+from packager.collection import config
 from packager.errors import EXIT_ENVIRONMENT, ConfigError
 
 GOOD = """

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packager import crosswalk, reconcile
+from packager.metadata import crosswalk
+from packager.embed import reconcile
 from packager.model import Location, Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +162,7 @@ def test_an_images_own_value_that_the_record_replaces_is_reported_with_its_old_t
 
 def test_crosswalk_limits_agree_with_the_embedders_safety_net() -> None:
     """tagvalues clips every IIM dataset (also ones the crosswalk does not map); the two tables must agree."""
-    from packager.tagvalues import IIM_LIMITS
+    from packager.metadata.tagvalues import IIM_LIMITS
 
     for m in crosswalk.load().mappings:
         if m.iim:

@@ -16,7 +16,7 @@ from PIL import Image
 
 import packager
 from packager import errors, issues
-from packager.cli import cli
+from packager.cli.main import cli
 from packager.model import ERROR, INFO, WARNING
 
 from .conftest import ROOT, run_cli

@@ -13,8 +13,9 @@ from typing import Any, Iterator
 import pytest
 from PIL import Image
 
-from packager import embed, text
-from packager.embed import ExifTool
+from packager.files import exiftool as session
+from packager.metadata import tagvalues, text
+from packager.embed.exiftool import ExifTool
 from packager.errors import EnvironmentProblem, PackagerError
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT
@@ -118,7 +119,7 @@ def test_injected_options_have_no_effect(et: ExifTool, tmp_path: Path, name: str
     for tag, expected in CAMERA.items():
         assert after[tag] == expected
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    allowed = set(TEXT_TAGS) | embed.BOOKKEEPING | {"XMP-x:XMPToolkit", "File:CurrentIPTCDigest"}
+    allowed = set(TEXT_TAGS) | tagvalues.BOOKKEEPING | {"XMP-x:XMPToolkit", "File:CurrentIPTCDigest"}
     assert {k for k in changed if not k.startswith("System:")} <= allowed
     assert after["IPTC:Caption-Abstract"] == value
 
@@ -316,13 +317,13 @@ def test_read_many_keeps_order_and_marks_unreadable(et: ExifTool, tmp_path: Path
 
 
 def test_missing_or_old_exiftool_is_an_environment_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(embed.ENV_VAR, str(tmp_path / "nowhere" / "exiftool"))
+    monkeypatch.setenv(session.ENV_VAR, str(tmp_path / "nowhere" / "exiftool"))
     with pytest.raises(EnvironmentProblem) as caught:
-        embed.find_exiftool()
+        session.find_exiftool()
     assert caught.value.issues[0].code == "E004" and caught.value.exit_code == 3
     old = fake_exiftool(tmp_path, "old", version="10.80")
-    monkeypatch.setenv(embed.ENV_VAR, str(old))
-    assert embed.find_exiftool() == str(old)
+    monkeypatch.setenv(session.ENV_VAR, str(old))
+    assert session.find_exiftool() == str(old)
     with pytest.raises(EnvironmentProblem) as caught:
         ExifTool().start()
     assert caught.value.issues[0].code == "E005" and "10.80" in caught.value.message

@@ -15,8 +15,8 @@ from pathlib import Path
 import bagit
 from lxml import etree
 
-from packager import config
-from packager.captions import read_captions
+from packager.collection import config
+from packager.collection.captions import read_captions
 
 from .conftest import COLLECTION, PackagedSample, run_cli, tree_digest
 
@@ -99,7 +99,7 @@ def test_sidecars_are_well_formed_and_agree(sample_bag: Path) -> None:
     schema_errors = []
     for record in records:
         etree.parse(str(record))  # well-formed
-        from packager.sidecars import validate_dc_record
+        from packager.metadata.dc import validate_dc_record
         schema_errors += validate_dc_record(record.read_bytes())
     assert schema_errors == []
     originals = (meta / "originals.txt").read_text(encoding="utf-8")

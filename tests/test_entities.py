@@ -6,7 +6,7 @@ import pytest
 
 from packager.analysis import entities, text, vocab
 from packager.analysis.entities import Agents, collect, find_keywords, keyword_uri
-from packager.analyse import analyse
+from packager.analysis.record import analyse
 from packager.model import CollectionInfo, Item
 
 MEDTOP = "http://cv.iptc.org/newscodes/mediatopic/"

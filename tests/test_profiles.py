@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from packager import SCHEMAS, pipeline
-from packager.bagit_profile import (PACKAGER_PROFILE_ID, BagFacts, Profile, ProfileError, builtin_profile,
-                                    check_profile, load_profile, load_profile_bytes)
-from packager.bagit_profile_formats import matches, pattern
+from packager import pipeline, schemas
+from packager.validate.profile import (PACKAGER_PROFILE_ID, BagFacts, Profile, ProfileError, builtin_profile,
+                                       check_profile, load_profile, load_profile_bytes)
+from packager.validate.profile_formats import matches, pattern
 from packager.model import Issue
 
 from .conftest import CONFORMANCE
@@ -549,9 +549,11 @@ def test_unreadable_profile_file(tmp_path: Path) -> None:
 
 # --- our own profile ---------------------------------------------------------------------------------------
 def test_our_profile_is_builtin_and_clean() -> None:
-    assert builtin_profile(PACKAGER_PROFILE_ID) == SCHEMAS / "bagit-profile.json"
+    shipped = builtin_profile(PACKAGER_PROFILE_ID)
+    assert shipped is not None and shipped.identifier == PACKAGER_PROFILE_ID
+    assert shipped.source == "packager/schemas/bagit-profile.json"
     assert builtin_profile("urn:example:other") is None
-    profile = load_profile(SCHEMAS / "bagit-profile.json")
+    profile = load_profile_bytes(schemas.read_bytes("bagit-profile.json"), "bagit-profile.json")
     assert profile.identifier == PACKAGER_PROFILE_ID and profile.notes == ()
     assert profile.manifests_required == ("sha256", "sha512") and profile.accept_versions == ("1.0",)
     assert not profile.allow_fetch and profile.serialization == "optional"
@@ -576,7 +578,7 @@ def our_bag(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_pipeline_bag_conforms_to_our_profile(our_bag: Path) -> None:
-    profile = load_profile(SCHEMAS / "bagit-profile.json")
+    profile = load_profile_bytes(schemas.read_bytes("bagit-profile.json"), "bagit-profile.json")
     bag = folder_facts(our_bag)
     assert ("BagIt-Profile-Identifier", PACKAGER_PROFILE_ID) in bag.tag_fields["bag-info.txt"]
     assert check_profile(profile, bag) == []
@@ -589,7 +591,7 @@ def test_a_pipeline_bag_conforms_to_our_profile(our_bag: Path) -> None:
 
 
 def test_our_profile_catches_a_stray_file_and_a_missing_sidecar(our_bag: Path) -> None:
-    profile = load_profile(SCHEMAS / "bagit-profile.json")
+    profile = load_profile_bytes(schemas.read_bytes("bagit-profile.json"), "bagit-profile.json")
     bag = folder_facts(our_bag)
     payload = tuple(p for p in bag.payload_files if p != "data/metadata/records.json") + ("data/notes.txt",)
     result = check_profile(profile, replace(bag, payload_files=payload, tag_files=bag.tag_files + ("extra.txt",),

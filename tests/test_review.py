@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from packager import config, pipeline, review, sheet
+from packager.collection import config
+from packager import pipeline
+from packager.review import sheet as review, cells as sheet
 from packager.errors import ConfigError
+from packager.metadata.records import item_dict
 from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, Record, mark
 
 from .conftest import run_cli, tree_digest
@@ -67,7 +70,7 @@ def write_rows(path: Path, rows: list[dict[str, str]], **fmt: Any) -> None:
 
 
 def items(collection: Path) -> dict[str, dict[str, Any]]:
-    return {i.identifier: i.to_dict() for i in pipeline.extract(collection).items}
+    return {i.identifier: item_dict(i) for i in pipeline.extract(collection).items}
 
 
 def codes(found: Any) -> list[str]:
@@ -148,7 +151,7 @@ def test_untouched_sheet_changes_nothing(coll: Path) -> None:
     without = pipeline.extract(coll)
     pipeline.write_review(coll)
     with_sheet = pipeline.extract(coll)
-    assert [i.to_dict() for i in with_sheet.items] == [i.to_dict() for i in without.items]
+    assert [item_dict(i) for i in with_sheet.items] == [item_dict(i) for i in without.items]
     assert with_sheet.issues == without.issues
 
 
@@ -279,7 +282,7 @@ def test_unusable_cells_are_refused_naming_sheet_row_and_column(coll: Path, tmp_
     assert (issue.path, issue.line, issue.field) == (str(coll / "review.csv"), 3, column)
     assert f"review sheet {coll / 'review.csv'}, row 3, column {column} (b)" in issue.message
     assert repr(value) in issue.message and detail in issue.message
-    assert item.to_dict()["title"] == plain["title"] and item.record is not None
+    assert item_dict(item)["title"] == plain["title"] and item.record is not None
     assert ARCHIVIST not in dict(item.record.provenance).values()
     run = pipeline.build_bag(coll, tmp_path / "bags")
     assert run.bag is None and not (tmp_path / "bags").exists()
@@ -332,7 +335,7 @@ def test_without_the_analysed_column_edits_are_found_against_the_current_analysi
     write_rows(coll / "review.csv", rows)
     ex = pipeline.extract(coll)
     assert "W125" in codes(ex.issues)
-    got = {i.identifier: i.to_dict() for i in ex.items}
+    got = {i.identifier: item_dict(i) for i in ex.items}
     assert got["c"]["title"] == "Formula-like caption" and got["c"]["provenance"]["title"] == ARCHIVIST
     assert ARCHIVIST not in got["a"]["provenance"].values()
 
@@ -345,7 +348,7 @@ def test_a_changed_caption_cell_is_ignored_with_a_warning(coll: Path) -> None:
     ex = pipeline.extract(coll)
     (warning,) = [i for i in ex.issues if i.code == "W124"]
     assert warning.line == 2 and "captions.csv" in warning.message
-    assert next(i for i in ex.items if i.identifier == "a").to_dict()["description"] == CAPTIONS["a.jpg"]
+    assert item_dict(next(i for i in ex.items if i.identifier == "a"))["description"] == CAPTIONS["a.jpg"]
 
 
 # --- a sheet that no longer matches the collection ------------------------------------------------------
@@ -367,7 +370,7 @@ def test_renamed_image_row_with_edits_is_an_error_and_stops_the_bag(coll: Path, 
     assert (stale.path, stale.line, stale.field) == (str(coll / "review.csv"), 3, "identifier")
     assert "no image of the collection has the identifier b (file 'b.jpg')" in stale.message
     assert "its edits (title) were not applied" in stale.message and "delete the row" in stale.message
-    got = {i.identifier: i.to_dict() for i in ex.items}
+    got = {i.identifier: item_dict(i) for i in ex.items}
     assert got["b2"]["title"] != "Checked b"  # never applied to another image
     assert got["a"]["title"] == "Checked a"
     assert "I127" in codes(next(i for i in ex.items if i.identifier == "b2").issues)
@@ -415,7 +418,7 @@ def test_duplicated_row_and_identifier_naming_another_file(coll: Path) -> None:
     assert sorted(stale) == [4, 5]
     assert "c now names the file 'c.jpg', not 'other.jpg'" in stale[4].message and stale[4].field == "file"
     assert "b already has row 3" in stale[5].message
-    got = {i.identifier: i.to_dict() for i in ex.items}
+    got = {i.identifier: item_dict(i) for i in ex.items}
     assert got["b"]["title"] == "First b" and got["c"]["title"] != "Edited c"
 
 
@@ -480,7 +483,7 @@ def test_provenance_of_every_non_empty_field(coll: Path) -> None:
 def test_defaults_fill_what_the_analysis_leaves_empty(tmp_path: Path) -> None:
     coll = make_collection(tmp_path / "c", {"a.jpg": "A street at night.", "b.jpg": "Police in Beijing."},
                            '\n[defaults]\ncountry = "China"\nkeywords = ["archive test", "street scenes"]\n')
-    cfg = config.load(coll)
+    cfg = pipeline.load_config(coll)
     assert (cfg.info.default_location.country, cfg.info.default_location.country_code) == ("China", "CHN")
     got = items(coll)
     a = got["a"]
@@ -503,13 +506,13 @@ def test_defaults_fill_what_the_analysis_leaves_empty(tmp_path: Path) -> None:
 def test_bad_defaults_are_configuration_errors(tmp_path: Path, table: str, message: str) -> None:
     coll = make_collection(tmp_path / "c", extra_toml=f"\n[defaults]\n{table}\n")
     with pytest.raises(ConfigError) as caught:
-        config.load(coll)
+        pipeline.load_config(coll)
     assert message in caught.value.message
 
 
 def test_defaults_with_a_country_code_for_a_country_the_gazetteer_lacks(tmp_path: Path) -> None:
     coll = make_collection(tmp_path / "c", extra_toml='\n[defaults]\ncountry = "Narnia"\ncountry_code = "NAR"\n')
-    assert config.load(coll).info.default_location.country_code == "NAR"
+    assert pipeline.load_config(coll).info.default_location.country_code == "NAR"
 
 
 def test_review_sheet_place_is_configurable_and_never_the_captions(tmp_path: Path) -> None:
@@ -523,7 +526,7 @@ def test_review_sheet_place_is_configurable_and_never_the_captions(tmp_path: Pat
     (coll / "collection.toml").write_text(toml.replace('images = "images"\n',
                                                        'images = "images"\nreview = "captions.csv"\n'))
     with pytest.raises(ConfigError):
-        config.load(coll)
+        pipeline.load_config(coll)
 
 
 def test_mark_attributes_only_what_changed() -> None:

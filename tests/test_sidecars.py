@@ -9,17 +9,25 @@ import io
 import pytest
 from lxml import etree
 
-from packager import SCHEMAS, sidecars
-from packager.sidecars import (
-    UnencodableTextError,
-    dc_record_bytes,
-    metadata_csv_bytes,
-    originals_manifest_bytes,
-    parse_dc_record,
-    parse_metadata_csv,
-    parse_originals_manifest,
-    validate_dc_record,
-)
+from packager import schemas
+from packager.errors import UnencodableTextError
+from packager.metadata import dc
+from packager.metadata.csvfile import metadata_csv_bytes, read_metadata_csv
+from packager.metadata.dc import dc_record_bytes, parse_dc_record, validate_dc_record
+from packager.metadata.originals import originals_manifest_bytes, read_originals_manifest
+
+
+def parse_metadata_csv(data: bytes) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The rows the one metadata.csv reader found, as (filename, pairs); none may be damaged."""
+    reading = read_metadata_csv(data)
+    assert reading.usable and reading.problems == []
+    return [(row.filename, row.pairs) for row in reading.rows]
+
+
+def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
+    """The entries of originals.txt, and its problems as text ("line N: ...")."""
+    entries, problems = read_originals_manifest(data)
+    return entries, [str(p) for p in problems]
 
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -89,8 +97,8 @@ def test_unknown_element_names_are_refused(name: str) -> None:
 
 
 def test_every_dcterms_property_and_dc_element_is_writable_and_valid() -> None:
-    dc_names = sorted(sidecars.known_terms("dc"))
-    terms = sorted(sidecars.known_terms("dcterms"))
+    dc_names = sorted(dc.known_terms("dc"))
+    terms = sorted(dc.known_terms("dcterms"))
     assert len(dc_names) == 15 and len(terms) == 55
     assert {"abstract", "alternative", "isPartOf", "spatial", "created", "extent", "medium"} <= set(terms)
     pairs = [(f"dc.{n}", n) for n in dc_names] + [(f"dcterms.{n}", n) for n in terms]
@@ -107,7 +115,7 @@ def test_characters_xml_cannot_carry_raise_a_clear_error(char: str) -> None:
     assert f"U+{ord(char):04X}" in message and "value #2 (dc.description)" in message
     assert "character 5" in message
     assert isinstance(info.value, ValueError)
-    assert sidecars.unencodable_chars(f"a{char}b{char}") == [(1, char), (3, char)]
+    assert dc.unencodable_chars(f"a{char}b{char}") == [(1, char), (3, char)]
 
 
 def test_control_characters_in_the_identifier_are_refused_too() -> None:
@@ -136,12 +144,12 @@ def test_comments_and_processing_instructions_inside_a_value_are_not_part_of_it(
 # --- XSD --------------------------------------------------------------------
 
 def test_schema_imports_are_relative_files_that_exist() -> None:
-    xsd = SCHEMAS / "dc" / "record.xsd"
-    imports = etree.parse(str(xsd)).getroot().findall("{http://www.w3.org/2001/XMLSchema}import")
+    xsd = schemas.resource("dc/record.xsd")
+    imports = etree.fromstring(xsd.read_bytes()).findall("{http://www.w3.org/2001/XMLSchema}import")
     locations = sorted(i.get("schemaLocation") for i in imports)
     assert locations == ["dc-elements.xsd", "dcterms.xsd"]
-    assert all((xsd.parent / loc).is_file() for loc in locations)
-    assert sidecars._schema() is sidecars._schema()  # loaded once
+    assert all(schemas.resource(f"dc/{loc}").is_file() for loc in locations)
+    assert dc._schema() is dc._schema()  # loaded once
 
 
 def test_schema_accepts_a_minimal_record() -> None:
@@ -249,20 +257,22 @@ def test_metadata_csv_refuses_bad_input() -> None:
         metadata_csv_bytes([("data/objects/a.jpg", [("dc.headline", "x")])])
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"name,dc.title\r\na,b\r\n", "line 1: the first column must be 'filename'"),
-    (b"", "first column must be 'filename'"),
-    (b"filename,dc.title,dc.tittle\r\na,b\r\n", "line 1, column 3: unknown element 'dc.tittle'"),
-    (b"filename,dc.title\r\na,b\r\n\"x\ny\",b,c\r\n", "line 4: 3 cells but 2 columns"),
-    (b"filename,dc.title\r\na,\xff\r\n", "not UTF-8"),
-    (b'filename,dc.title\r\na,"unclosed\r\n', "line"),
+@pytest.mark.parametrize("data, line, message", [
+    (b"name,dc.title\r\na,b\r\n", 1, "the first column is 'name', it must be 'filename'"),
+    (b"", 1, "starting with the column 'filename'"),
+    (b"filename,dc.title,dc.tittle\r\na,b\r\n", 1, "column 3: unknown element 'dc.tittle'"),
+    (b"filename,dc.title\r\na,b\r\n\"x\ny\",b,c\r\n", 3, "3 cells but the header has 2 columns"),
+    (b"filename,dc.title\r\na,\xff\r\n", 2, "column 2 holds bytes that are not UTF-8"),
+    (b'filename,dc.title\r\na,"unclosed\r\n', 2, "a quoted cell is never closed"),
 ])
-def test_parse_metadata_csv_reports_problems(data: bytes, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_metadata_csv(data)
+def test_read_metadata_csv_reports_problems(data: bytes, line: int, message: str) -> None:
+    reading = read_metadata_csv(data)
+    assert [p.line for p in reading.problems] == [line]
+    assert message in reading.problems[0].message
+    assert reading.usable == (line > 1)  # a bad header spoils every row; a bad row only itself
 
 
-def test_parse_metadata_csv_tolerates_bom_and_lf() -> None:
+def test_read_metadata_csv_tolerates_bom_and_lf() -> None:
     data = "\ufefffilename,dc.title,dc.title\na.jpg,x,\nb.jpg,,y\n".encode("utf-8")
     assert parse_metadata_csv(data) == [("a.jpg", [("dc.title", "x")]), ("b.jpg", [("dc.title", "y")])]
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from packager import pipeline
 from packager.analysis import similar
-from packager.captions import read_captions
+from packager.collection.captions import read_captions
 
 from .conftest import COLLECTION
 

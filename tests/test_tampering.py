@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from packager.hashing import file_digests
+from packager.files.hashing import file_digests
 
 from .conftest import run_cli
 
@@ -245,7 +245,7 @@ def test_special_files_do_not_hang_the_metadata_layer(sample_bag: Path) -> None:
     os.mkfifo(sample_bag / "data" / "metadata" / "dc" / "evil.xml")
     (sample_bag / "bag-info.txt").unlink()
     os.mkfifo(sample_bag / "bag-info.txt")
-    code = ("import sys; from packager.validate import validate; "
+    code = ("import sys; from packager.validate.validator import validate; "
             "r = validate(__import__('pathlib').Path(sys.argv[1])); print(r.valid)")
     proc = subprocess.run([sys.executable, "-c", code, str(sample_bag)], capture_output=True, text=True, check=False,
                           timeout=120, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
@@ -253,9 +253,9 @@ def test_special_files_do_not_hang_the_metadata_layer(sample_bag: Path) -> None:
 
 
 def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
-    from packager import metacheck
-    from packager.bagit_source import DirSource
-    from packager.embed import ExifTool
+    from packager.validate import images, metacheck
+    from packager.validate.source import DirSource
+    from packager.files.exiftool import ExifToolSession as ExifTool
 
     other = "data/objects/Surv - 003.jpg"
     subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=A different story.",
@@ -275,12 +275,12 @@ def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
     assert ("E603", other) in by_file  # still checked
     assert not any(p.code == "E603" and p.path == IMAGE for p in found)  # no flood for the unreadable one
     assert "exiftool died" in next(p.message for p in found if p.path == "data/objects/Surv - 011.jpg")
-    assert max(calls) <= metacheck.READ_BATCH
+    assert max(calls) <= images.READ_BATCH
 
 
 def test_metadata_folder_linked_from_outside_is_not_read(sample_bag: Path, tmp_path: Path) -> None:
-    from packager import metacheck
-    from packager.bagit_source import DirSource
+    from packager.validate import metacheck
+    from packager.validate.source import DirSource
 
     elsewhere = tmp_path / "elsewhere"
     shutil.move(sample_bag / "data" / "metadata", elsewhere)

@@ -11,7 +11,7 @@ import pytest
 
 from packager.analysis import text, title, vocab
 from packager.analysis.vocab import Mention, Term
-from packager.captions import read_captions
+from packager.collection.captions import read_captions
 from packager.model import Location
 
 from .conftest import COLLECTION
@@ -117,7 +117,7 @@ def test_unseen_sentences(caption: str, location: Location | None, expected: str
 
 
 def test_a_title_never_ends_inside_a_name() -> None:
-    from packager.analyse import analyse
+    from packager.analysis.record import analyse
     from packager.model import CollectionInfo, Item
     caption = "Screen captures of the Skynet surveillance network, shown at the Public Security Expo in Beijing."
     r = analyse(Item("a", "a.jpg", None, caption, "c", 1), CollectionInfo(identifier="x", title="x"))[0]

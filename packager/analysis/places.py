@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from ..model import Location
+from packager.model import Location
 from . import cjk, geo, landmarks, placeguards
 from .text import is_truncated, sentence_spans
 from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer

@@ -22,11 +22,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from .. import SCHEMAS
-from ..errors import ConfigError
+from packager import schemas
+from packager.errors import ConfigError
 from . import geo
 
 PROPER = "proper"
@@ -113,9 +112,9 @@ def longest(mentions: list[Mention]) -> list[Mention]:
 # --- loading ----------------------------------------------------------------
 
 def _load(name: str) -> dict[str, Any]:
-    path = Path(SCHEMAS) / name
+    path = schemas.label(name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(schemas.read_text(name))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"vocabulary {path} cannot be read: {exc}") from exc
     if not isinstance(data, dict):

@@ -1,0 +1,323 @@
+"""Writing BagIt 1.0 bags (RFC 8493): staging, hashing, tag files, atomic rename.
+
+Everything is staged in ``<out>/<name>.partial/`` and only renamed to
+``<out>/<name>`` once every manifest and tag file is written and synced, so a
+crash or Ctrl-C never leaves a directory that looks like a finished bag.
+
+Files are hashed while they are copied (all algorithms in one streaming read)
+or, for copies changed in place afterwards (metadata embedded by ExifTool),
+when the caller says so with :meth:`BagWriter.record`; ``finish`` never hashes
+a payload file again. The source files are only ever opened for reading.
+
+This module deliberately does not import the validator (``bagit_check``): the
+receiving side must find our mistakes, so it must not share our code.
+
+Where bagit 1.9.0 (the reference) falls short, this writer follows RFC 8493:
+``BagIt-Version: 1.0``; bag-info labels kept in the caller's order, repeated
+labels kept, multi-line values folded instead of having their line breaks
+deleted; input files copied, never moved; ``%`` in manifest paths written as
+``%25`` (bagit 1.9.0 does not decode ``%25``, so it cannot read such a name;
+:attr:`BagWriter.issues` gets a W404 warning for each one).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from packager import issues
+from .format import check_relpath, encode_manifest_path, format_bag_info, human_size, refuse as _refuse
+from packager.errors import BagError
+from packager.files.hashing import CHUNK, SUPPORTED, WEAK, Digests
+from packager.model import Issue
+
+__all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_relpath", "encode_manifest_path", "format_bag_info"]
+
+LOG = logging.getLogger(__name__)
+
+_RESERVED_AUTO = ("Bagging-Date", "Payload-Oxum", "Bag-Size")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    size: int
+    mtime_ns: int  # with size, detects a change after hashing
+    digests: dict[str, str]
+
+
+class BagWriter:
+    """Stage a bag, then :meth:`finish` it into ``out_dir/name`` atomically.
+
+    Use as a context manager; an exception inside the ``with`` block
+    (KeyboardInterrupt included) removes the staging directory.
+    """
+
+    def __init__(self, out_dir: Path, name: str, algorithms: tuple[str, ...] = ("sha256", "sha512"),
+                 *, fold_width: int | None = None):
+        self.out_dir = Path(out_dir)
+        self.name = _check_name(name)
+        self.algorithms = _check_algorithms(algorithms)
+        self.fold_width = fold_width
+        self.final = self.out_dir / self.name
+        self.partial = self.out_dir / f"{self.name}.partial"
+        self.issues: list[Issue] = []
+        self._entries: dict[str, _Entry] = {}
+        self._state = "new"
+
+    # -- context management ------------------------------------------------
+    def __enter__(self) -> BagWriter:
+        if self._state != "new":
+            raise BagError("a BagWriter can be used for one bag only")
+        self._refuse_existing()
+        if os.path.lexists(self.partial):
+            LOG.warning("removing stale staging directory %s left by an interrupted run", self.partial)
+            _remove(self.partial)
+        try:
+            (self.partial / "data").mkdir(parents=True)
+        except OSError as exc:
+            raise _write_error(self.partial, exc) from exc
+        self._state = "open"
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._state == "done":
+            return
+        self._state = "closed"
+        _remove(self.partial)
+        if exc_type is None:
+            raise BagError(f"bag {self.name}: finish() was not called; the staged files were discarded")
+        LOG.info("bag %s not finished (%s); staging directory removed", self.name, exc_type.__name__)
+
+    # -- payload -------------------------------------------------------------
+    def path_for(self, relpath: str) -> Path:
+        """Absolute staging path of payload file ``data/<relpath>``; parents are created."""
+        self._require_open()
+        check_relpath(relpath)
+        self._warn_risky_name(relpath)
+        target = self.partial / "data" / relpath
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_error(target.parent, exc) from exc
+        return target
+
+    def add_file(self, relpath: str, src: Path) -> Path:
+        """Copy ``src`` into the payload, hashing it in the same read. ``src`` is only read."""
+        target = self._new_target(relpath)
+        digests = Digests(self.algorithms)
+        try:
+            with open(src, "rb") as fin, open(target, "xb") as fout:
+                while chunk := fin.read(CHUNK):
+                    digests.update(chunk)
+                    fout.write(chunk)
+                _sync(fout)
+            stat = os.stat(src)
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        except OSError as exc:
+            raise _write_error(target, exc) from exc
+        self._store(relpath, target, digests)
+        return target
+
+    def add_bytes(self, relpath: str, data: bytes) -> Path:
+        """Write ``data`` as payload file ``data/<relpath>``."""
+        target = self._new_target(relpath)
+        digests = _write_new(target, bytes(data), self.algorithms)
+        self._store(relpath, target, digests)
+        return target
+
+    def record(self, relpath: str) -> None:
+        """Hash the file the caller wrote or changed at ``path_for(relpath)`` (its final bytes)."""
+        target = self.path_for(relpath)
+        if not target.is_file() or target.is_symlink():
+            raise _refuse(f"cannot record {relpath!r}: {target} is not a regular file", f"data/{relpath}",
+                          "not a regular file")
+        digests = Digests(self.algorithms)
+        try:
+            with open(target, "rb") as fin:
+                while chunk := fin.read(CHUNK):
+                    digests.update(chunk)
+                os.fsync(fin.fileno())
+        except OSError as exc:
+            raise _write_error(target, exc) from exc
+        self._store(relpath, target, digests)
+
+    # -- finishing -------------------------------------------------------------
+    def finish(self, bag_info: list[tuple[str, str]]) -> Path:
+        """Write all tag files, sync, and rename the staging directory into place."""
+        self._require_open()
+        self._check_payload_complete()
+        octets = sum(e.size for e in self._entries.values())
+        info = _complete_bag_info(list(bag_info), octets, len(self._entries))
+        # bagit.txt is what makes a folder a bag: written last, so that a staging
+        # folder left by a crash is not a bag even to a tool that ignores its name.
+        declaration = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+        declared = Digests(self.algorithms)
+        declared.update(declaration)
+        tag_digests: dict[str, dict[str, str]] = {"bagit.txt": declared.hexdigests()}
+        for alg in self.algorithms:
+            self._write_tag(f"manifest-{alg}.txt", self._manifest(alg), tag_digests)
+        self._write_tag("bag-info.txt", format_bag_info(info, self.fold_width).encode("utf-8"), tag_digests)
+        for alg in self.algorithms:
+            lines = "".join(f"{tag_digests[name][alg]}  {name}\n" for name in sorted(tag_digests))
+            self._write_tag(f"tagmanifest-{alg}.txt", lines.encode("utf-8"), None)
+        self._write_tag("bagit.txt", declaration, None)
+        return self._publish()
+
+    def _manifest(self, alg: str) -> bytes:
+        lines = (f"{self._entries[rel].digests[alg]}  data/{encode_manifest_path(rel)}\n"
+                 for rel in sorted(self._entries))
+        return "".join(lines).encode("utf-8")
+
+    def _write_tag(self, name: str, data: bytes, digests: dict[str, dict[str, str]] | None) -> None:
+        written = _write_new(self.partial / name, data, self.algorithms)
+        if digests is not None:
+            digests[name] = written.hexdigests()
+
+    def _publish(self) -> Path:
+        self._refuse_existing()
+        try:
+            _fsync_tree(self.partial)
+            os.rename(self.partial, self.final)
+            _fsync_dir(self.out_dir)
+        except OSError as exc:
+            raise _write_error(self.final, exc) from exc
+        self._state = "done"
+        LOG.info("bag written: %s (%d payload files)", self.final, len(self._entries))
+        return self.final
+
+    # -- helpers -------------------------------------------------------------
+    def _require_open(self) -> None:
+        if self._state != "open":
+            raise BagError("BagWriter must be used inside a 'with' block, before finish()")
+
+    def _refuse_existing(self) -> None:
+        if os.path.lexists(self.final):
+            issue = issues.make("E401", path=str(self.final))
+            raise BagError(issue.message, [issue])
+
+    def _new_target(self, relpath: str) -> Path:
+        target = self.path_for(relpath)
+        if relpath in self._entries or os.path.lexists(target):
+            raise _refuse(f"payload file data/{relpath} was already added; use record() after changing it",
+                          f"data/{relpath}", "added twice")
+        return target
+
+    def _store(self, relpath: str, target: Path, digests: Digests) -> None:
+        stat = target.stat()
+        if stat.st_size != digests.size:
+            raise BagError(f"data/{relpath} changed while it was being hashed")
+        self._entries[relpath] = _Entry(stat.st_size, stat.st_mtime_ns, digests.hexdigests())
+
+    def _warn_risky_name(self, relpath: str) -> None:
+        if "%" in relpath and relpath not in self._entries:
+            detail = (f"payload name data/{relpath} contains '%': it is written as %25 as RFC 8493 requires, "
+                      "but bagit-python 1.9.0 does not decode %25 and will report the file missing; "
+                      "rename the file if the bag must pass that tool")
+            if not any(i.path == f"data/{relpath}" for i in self.issues):
+                LOG.warning(detail)
+                self.issues.append(issues.make("W404", path=f"data/{relpath}", detail=detail))
+
+    def _check_payload_complete(self) -> None:
+        """Every staged file must have been hashed, and not changed since."""
+        problems: list[str] = []
+        data = self.partial / "data"
+        seen: set[str] = set()
+        for dirpath, _dirs, files in os.walk(data):
+            for fname in files:
+                rel = Path(dirpath, fname).relative_to(data).as_posix()
+                seen.add(rel)
+                entry = self._entries.get(rel)
+                if entry is None:
+                    problems.append(f"data/{rel} was written but never recorded; call record()")
+                    continue
+                stat = os.stat(Path(dirpath, fname))
+                if (stat.st_size, stat.st_mtime_ns) != (entry.size, entry.mtime_ns):
+                    problems.append(f"data/{rel} changed after it was hashed; call record() again")
+        problems += [f"data/{rel} was recorded but is gone" for rel in sorted(set(self._entries) - seen)]
+        if problems:
+            raise BagError("; ".join(problems), [issues.make("E402", path=self.name, detail=p) for p in problems])
+
+
+def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int) -> list[tuple[str, str]]:
+    """Add Bagging-Date, Payload-Oxum and Bag-Size unless given; check a given Oxum."""
+    given = {label.lower(): value for label, value in info}
+    oxum = f"{octets}.{count}"
+    for label, value in info:  # every one: a repeated label keeps all its values
+        if label.lower() == "payload-oxum" and value.strip() != oxum:
+            raise _refuse(f"Payload-Oxum {value!r} given for the bag, but the payload is {oxum}",
+                          "bag-info.txt", "wrong Payload-Oxum")
+    auto = {"Bagging-Date": _dt.date.today().isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
+    return info + [(label, auto[label]) for label in _RESERVED_AUTO if label.lower() not in given]
+
+
+def _check_name(name: str) -> str:
+    if (not isinstance(name, str) or not name or name in (".", "..") or name != name.strip()
+            or any(c in name for c in "/\\\r\n\x00") or name.endswith(".partial")):
+        raise _refuse(f"bag name {name!r} is not usable: use a plain folder name", str(name), "bad bag name")
+    return name
+
+
+def _check_algorithms(algorithms: tuple[str, ...]) -> tuple[str, ...]:
+    algs = tuple(dict.fromkeys(algorithms))
+    bad = [a for a in algs if a not in SUPPORTED]
+    if not algs or bad:
+        raise BagError(f"unsupported checksum algorithm(s) {bad or '(none)'}; choose from {', '.join(SUPPORTED)}")
+    for alg in algs:
+        if alg in WEAK:
+            LOG.warning("%s is a weak checksum algorithm; add sha256 or sha512", alg)
+    return algs
+
+
+def _remove(path: Path) -> None:
+    """Remove a staging directory; never follow a symlink out of it."""
+    try:
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+    except OSError as exc:  # cleanup must not hide the original error
+        LOG.error("could not remove %s: %s", path, exc)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Sync every directory so that the new entries survive a crash before the rename."""
+    for dirpath, _dirs, _files in os.walk(root):
+        _fsync_dir(Path(dirpath))
+
+
+def _write_new(target: Path, data: bytes, algorithms: tuple[str, ...]) -> Digests:
+    """Create ``target`` (never overwrite), sync it, and return the digests of ``data``."""
+    digests = Digests(algorithms)
+    digests.update(data)
+    try:
+        with open(target, "xb") as fout:
+            fout.write(data)
+            _sync(fout)
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
+    return digests
+
+
+def _sync(fout: BinaryIO) -> None:
+    fout.flush()
+    os.fsync(fout.fileno())
+
+
+def _write_error(path: Path, exc: OSError) -> BagError:
+    detail = exc.strerror or str(exc)
+    return _refuse(f"could not write {path}: {detail}", str(path), detail)

@@ -1,0 +1,176 @@
+"""Rendering results as text for people and as JSON documents for machines.
+
+Pure functions from result values to strings; the CLI decides where they go
+(stdout for results, stderr for progress and logs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any, Iterable
+
+from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
+from packager.metadata.records import collection_dict, item_dict
+from packager.pipeline import BagRun, Extraction, ReviewRun
+from packager.metadata.provenance import software
+from packager.validate.validator import ValidationReport
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str)
+
+
+def _counts(found: Iterable[Issue]) -> dict[str, int]:
+    c = Counter(i.severity for i in found)
+    return {"errors": c.get(ERROR, 0), "warnings": c.get(WARNING, 0)}
+
+
+def extraction_document(ex: Extraction) -> dict[str, Any]:
+    found = ex.all_issues()
+    dropped = sum(1 for i in ex.issues if i.code in ("W101", "W102"))
+    return {
+        "command": "extract",
+        "ok": ex.errors == 0,
+        "software": software(),
+        "collection": collection_dict(ex.config),
+        "items": [item_dict(item) for item in ex.items],
+        "issues": [i.to_dict() for i in ex.issues],
+        "summary": {"items": len(ex.items), "dropped_lines": dropped, **_counts(found)},
+    }
+
+
+def bag_document(run: BagRun) -> dict[str, Any]:
+    found = run.extraction.issues + run.bag_issues + tuple(i for item in run.items for i in item.issues)
+    return {
+        "command": "bag",
+        "ok": run.ok,
+        "bag": str(run.bag) if run.bag else None,
+        "software": software(run.exiftool_version),
+        "collection": collection_dict(run.extraction.config),
+        "items": [item_dict(item) for item in run.items],
+        "issues": [i.to_dict() for i in run.extraction.issues + run.bag_issues],
+        "validation": run.validation.to_dict() if run.validation else None,
+        "summary": {"items": len(run.items), **_counts(found)},
+    }
+
+
+def review_document(run: ReviewRun) -> dict[str, Any]:
+    return {
+        "command": "review",
+        "ok": run.sheet is not None and run.errors == 0,
+        "sheet": str(run.sheet) if run.sheet else None,
+        "software": software(),
+        "collection": collection_dict(run.config),
+        "issues": [i.to_dict() for i in run.issues],
+        "summary": {"rows": run.rows, "edits": run.edits, **_counts(run.issues)},
+    }
+
+
+def review_text(run: ReviewRun) -> str:
+    lines = [issue_line(i) for i in run.issues if i.severity != "info"]
+    if run.sheet is None:
+        lines.append("No review sheet written: the rows above hold edits that match no image; correct or delete "
+                     "them, then run review again.")
+    else:
+        lines.append(f"Review sheet written: {run.sheet} ({run.rows} rows, {run.edits} cells edited by the archivist "
+                     "kept). Edit it in a spreadsheet; extract and bag read it.")
+    return "\n".join(lines) + "\n"
+
+
+def validation_document(report: ValidationReport) -> dict[str, Any]:
+    return {"command": "validate", "ok": report.valid, **report.to_dict()}
+
+
+def error_document(command: str, message: str, exit_code: int, found: Iterable[Issue] = ()) -> dict[str, Any]:
+    return {"command": command, "ok": False, "error": {"message": message, "exit_code": exit_code},
+            "issues": [i.to_dict() for i in found], "software": software()}
+
+
+def issue_line(issue: Issue) -> str:
+    where = issue.path or ""
+    if issue.line is not None:
+        where += f":{issue.line}"
+    if where and issue.message.startswith(where):
+        where = ""  # the message already begins with it
+    elif issue.path and issue.path in issue.message and (
+            issue.line is None or f"row {issue.line}" in issue.message or f"line {issue.line}" in issue.message):
+        where = ""  # the message already says where (e.g. "review sheet ..., row 7")
+    where = f" {where}:" if where else ""
+    return f"{issue.code} {issue.severity}{where} {issue.message}"
+
+
+def _item_text(item: ItemResult) -> list[str]:
+    lines = [f"{item.identifier}  ({item.file})"]
+    r = item.record
+    if r is not None:
+        lines.append(f"  title:     {r.title}")
+        lines.append(f"  headline:  {r.headline}")
+        places = "; ".join(loc.label() for loc in r.locations) or "-"
+        lines.append(f"  places:    {places}")
+        if r.organisations:
+            lines.append(f"  orgs:      {', '.join(r.organisations)}")
+        if r.keywords:
+            lines.append(f"  keywords:  {', '.join(r.keywords)}")
+        lines.append(f"  source:    {r.digital_source_type.rsplit('/', 1)[-1]}"
+                     + ("   [caption truncated]" if r.truncated else ""))
+        given = _given(r)
+        if given:
+            lines.append(f"  given:     {given}")
+    lines += [f"  {issue_line(i)}" for i in item.issues if i.severity != "info"]
+    return lines
+
+
+def _given(record: Record) -> str:
+    """Fields that did not come from the caption or its analysis, by origin (e.g. "archivist: title, city")."""
+    by_origin: dict[str, list[str]] = {}
+    for path, origin in record.provenance:
+        if origin in (CAPTION, ANALYSIS) or (origin == COLLECTION and path in _COLLECTION_FACTS):
+            continue
+        name = re.sub(r"\[\d+\]$", "", path).split(".")[-1]
+        if name in ("country_code", "identifiers"):
+            continue  # they follow the place
+        if name not in by_origin.setdefault(origin, []):
+            by_origin[origin].append(name)
+    return "; ".join(f"{origin}: {', '.join(names)}" for origin, names in by_origin.items())
+
+
+_COLLECTION_FACTS = frozenset({"identifier", "file", "caption_source", "caption_line", "creator", "rights",
+                               "publisher", "credit", "source", "language", "date", "collection",
+                               "digital_source_type"})
+
+
+def extraction_text(ex: Extraction) -> str:
+    lines = [issue_line(i) for i in ex.issues]
+    for item in ex.items:
+        lines += _item_text(item)
+    doc = extraction_document(ex)["summary"]
+    lines.append(f"{doc['items']} items, {doc['dropped_lines']} page leftovers dropped, "
+                 f"{doc['errors']} errors, {doc['warnings']} warnings")
+    return "\n".join(lines) + "\n"
+
+
+def bag_text(run: BagRun) -> str:
+    lines = [issue_line(i) for i in run.extraction.issues + run.bag_issues]
+    for item in run.items:
+        lines += [f"{item.file}: {issue_line(i)}" for i in item.issues if i.severity != "info"]
+    if run.bag is None:
+        lines.append("No bag written: fix the errors above and run again (the originals were not changed).")
+    elif run.ok:
+        lines.append(f"Bag written: {run.bag} ({len(run.items)} items)")
+    else:
+        lines.append(f"Bag written but it does NOT validate: {run.bag} (see the problems below)")
+    if run.validation is not None:
+        lines.append(validation_text(run.validation).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def validation_text(report: ValidationReport) -> str:
+    lines = [issue_line(p) for p in report.problems]
+    verdict = "VALID" if report.valid else "INVALID"
+    kind = f", {report.bagit.serialization}" if report.bagit.serialization else ""
+    profile = f"; profile {report.profile}" if report.profile else ""
+    lines.append(f"{report.path}: {verdict} ({report.layers}{kind}{profile}; {report.bagit.payload_files} payload "
+                 f"files, {report.errors} errors, {report.warnings} warnings)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,226 @@
+"""Reading caption sources: one caption per line (.txt) or a spreadsheet (.csv).
+
+Captions usually come from a web gallery that was copied as text, so a line
+source may carry the page's leftovers (the next image's file name, ``prev /
+next``, page counters, blank lines). Those are dropped with a warning that
+names the line; everything else is kept exactly as written (curly quotes,
+double spaces, non-breaking spaces), because the caption is the archival
+description and must not be silently "improved".
+
+Encoding problems stop the run (:class:`~packager.errors.CollectionError`,
+code E103): a caption file that is not UTF-8 cannot be read without guessing,
+and a guess would corrupt every non-ASCII character downstream.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from packager import issues
+from packager.errors import CollectionError
+from packager.model import Issue, Location, Record
+
+BOM = b"\xef\xbb\xbf"
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".tif", ".tiff", ".png", ".webp", ".heic", ".avif")
+CSV_REQUIRED = ("filename", "caption")
+LIST_SEPARATOR = ";"
+
+#: Record fields (and first-location parts) a CSV column may set for one item.
+#: Provenance and identity come from the collection itself and cannot be overridden.
+OVERRIDE_FIELDS: frozenset[str] = frozenset(
+    {f.name for f in fields(Record)} - {"identifier", "file", "locations", "caption_source", "caption_line",
+                                        "provenance"}
+    | {f.name for f in fields(Location)} - {"identifiers"}
+)
+
+# A bare image file name on a line of its own: the gallery's next-image link.
+_FILE_NAME = re.compile(r"^[^\s/\\][^/\\]{0,200}\.(?:jpe?g|tiff?|png|webp|heic|avif|gif)$", re.IGNORECASE)
+_PAGE_COUNTER = re.compile(r"^(?:(?:page|image|photo)\s+)?\d{1,4}\s*(?:/|of)\s*\d{1,4}$|^page\s+\d{1,4}$",
+                           re.IGNORECASE)
+_NAV_SEPARATORS = re.compile(r"[/|·•«»‹›<>←→\-–—\[\]()]+")
+_NAV_WORDS = frozenset({"prev", "previous", "next", "back", "first", "last", "to", "the", "top", "gallery",
+                        "page", "of"})
+_NAV_ANCHORS = frozenset({"prev", "previous", "next"})
+_NAV_PHRASES = frozenset({"back to top", "to top", "back to gallery", "back to the gallery"})
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class CaptionEntry:
+    """One caption as read, with where it came from.
+
+    ``line`` is the physical line (for CSV: the line where the record starts);
+    ``file`` is the image named by a CSV row (None for line sources, which are
+    paired by position); ``overrides`` holds the CSV's further columns.
+    """
+
+    text: str
+    line: int
+    file: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+def read_captions(path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
+    """Read a caption source; dispatch on the suffix (``.csv``, else one caption a line).
+
+    Raises CollectionError (E103) for text that is not UTF-8; every other
+    problem is returned as an issue so the run can report all of them at once.
+    """
+    text = decode(path.read_bytes(), str(path))
+    if path.suffix.lower() == ".csv":
+        return _read_csv(text, path)
+    return _read_lines(text, path)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode UTF-8 (BOM allowed); raise CollectionError naming the first bad line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _encoding_error(name, 1, "starts with a UTF-16 byte order mark, not UTF-8")
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise _encoding_error(name, data.count(b"\n", 0, nul) + 1,
+                              f"NUL byte at offset {nul}, not UTF-8 text (UTF-16 without BOM?)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _encoding_error(name, line, f"byte 0x{data[exc.start]:02x} is not UTF-8 ({exc.reason})") from exc
+
+
+def _encoding_error(name: str, line: int, why: str) -> CollectionError:
+    issue = issues.make("E103", path=name, line=line, detail=f"{name}, line {line}: {why}")
+    return CollectionError(issue.message, [issue])
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on LF, CRLF or CR only.
+
+    ``str.splitlines`` would also split on form feeds, U+2028 and other
+    characters that we want to keep (and warn about) inside a caption. A final
+    line break does not start another line.
+    """
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def leftover_reason(line: str) -> str | None:
+    """Why a stripped line looks like a web page leftover, or None for a caption.
+
+    Deliberately narrow: a real caption may be one word ("Beijing.") or a
+    number ("2018") or "Home", so only file names, page counters and lines made
+    solely of navigation words (with prev/next, or "back to top") are dropped.
+    """
+    if _FILE_NAME.match(line) and ". " not in line:
+        return "a bare image file name"
+    if _PAGE_COUNTER.match(line):
+        return "a page counter"
+    words = _NAV_SEPARATORS.sub(" ", line).lower().split()
+    if words and set(words) <= _NAV_WORDS and (set(words) & _NAV_ANCHORS or " ".join(words) in _NAV_PHRASES):
+        return "gallery navigation"
+    return None
+
+
+def has_control_characters(text: str) -> bool:
+    """True for C0/C1 controls (tab included) and Unicode line/paragraph separators."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def _read_lines(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
+    entries: list[CaptionEntry] = []
+    found: list[Issue] = []
+    for number, raw in enumerate(split_lines(text), start=1):
+        line = raw.strip()
+        if not line:
+            found.append(issues.make("W102", path=str(path), line=number))
+            continue
+        why = leftover_reason(line)
+        if why:
+            found.append(issues.make("W101", path=str(path), line=number, text=line, why=why))
+            continue
+        if has_control_characters(line):
+            found.append(issues.make("W110", path=str(path), line=number))
+        entries.append(CaptionEntry(text=line, line=number))
+    return entries, found
+
+
+def _read_csv(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, found = _csv_header(reader, path)
+    if header is None:
+        return [], found
+    entries: list[CaptionEntry] = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            entry, row_issues = _csv_row(row, header, start, path)
+            found.extend(row_issues)
+            if entry:
+                entries.append(entry)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        found.append(_csv_error(path, f"cannot parse the record starting on line {start}: {exc}", start))
+    return entries, found
+
+
+def _csv_error(path: Path, detail: str, line: int | None = None) -> Issue:
+    return issues.make("E107", path=str(path), line=line, source=str(path), detail=detail)
+
+
+def _csv_header(reader: Any, path: Path) -> tuple[list[str] | None, list[Issue]]:
+    """Read and check the header row; the required columns may come in any order.
+
+    A column that is not a record field is ignored with a warning (W111)
+    rather than refused, so that a spreadsheet's working notes do not block a run.
+    """
+    try:
+        row = next(reader)
+    except StopIteration:
+        return None, [_csv_error(path, "the file is empty; it needs a header row 'filename,caption'")]
+    except csv.Error as exc:
+        return None, [_csv_error(path, f"cannot parse the header row: {exc}", 1)]
+    header = [cell.strip().lower() for cell in row]
+    missing = [name for name in CSV_REQUIRED if name not in header]
+    if missing:
+        detail = (f"line 1 is not a header naming the columns filename and caption (missing: {', '.join(missing)});"
+                  " add a first line such as 'filename,caption'")
+        return None, [_csv_error(path, detail, 1)]
+    twice = sorted({name for name in header if header.count(name) > 1 and name})
+    if twice:
+        return None, [_csv_error(path, f"column {', '.join(twice)} appears more than once in the header", 1)]
+    found = []
+    for index, name in enumerate(header):
+        if name not in CSV_REQUIRED and name not in OVERRIDE_FIELDS:
+            found.append(issues.make("W111", path=str(path), line=1, detail=(
+                f"{path}: column {index + 1} {name!r} is not a record field and is ignored; "
+                f"known: {', '.join(sorted(OVERRIDE_FIELDS))}")))
+            header[index] = ""
+    return header, found
+
+
+def _csv_row(row: list[str], header: list[str], line: int,
+             path: Path) -> tuple[CaptionEntry | None, list[Issue]]:
+    """Turn one record into an entry; a row that cannot be paired is reported and skipped."""
+    if not any(cell.strip() for cell in row):
+        return None, [issues.make("W102", path=str(path), line=line)]
+    if len(row) > len(header):
+        return None, [_csv_error(path, f"line {line} has {len(row)} values but the header has {len(header)}", line)]
+    values = {k: v for k, v in zip(header, (cell.strip() for cell in row)) if k}
+    name, caption = values.get("filename", ""), values.get("caption", "")
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        return None, [_csv_error(path, f"line {line}: filename {name!r} must be a plain file name in the "
+                                       "image folder", line)]
+    if not caption:
+        return None, [_csv_error(path, f"line {line}: {name} has an empty caption", line)]
+    found = [issues.make("W110", path=str(path), line=line)] if has_control_characters(caption) else []
+    overrides = {k: v for k, v in values.items() if k not in CSV_REQUIRED and v}
+    return CaptionEntry(text=caption, line=line, file=name, overrides=overrides), found

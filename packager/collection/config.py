@@ -1,0 +1,209 @@
+"""The collection description file (``collection.toml``).
+
+An archivist writes one per collection; it says what the collection is, where
+its captions and images are, and which fields go into ``bag-info.txt``.
+Unknown facts are left out or empty; nothing is invented to fill a gap.
+
+A collection may be given as the folder holding ``collection.toml`` or as the
+file itself.
+
+Optional parts: ``[source] review`` names the review sheet (default
+``review.csv`` beside collection.toml, see :mod:`packager.review.sheet`), and a
+``[defaults]`` table gives values for what the caption analysis finds
+nothing for: a place (``country``, and optionally ``province_state``,
+``city``, ``country_code``; completed from the gazetteer by the analysis
+stage, so ``country = "China"`` also gives CHN) used for items whose caption
+names none, and ``keywords`` added to every item.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from packager import issues
+from packager.errors import ConfigError
+from packager.model import CollectionInfo, Location
+
+CONFIG_NAME = "collection.toml"
+REVIEW_NAME = "review.csv"
+_DEFAULT_PLACE_KEYS = ("city", "province_state", "country", "country_code")
+_KEYWORD_BYTES = 64  # IIM Keywords
+DST_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_LIST_KEYS = ("creator", "contributor", "subject")
+_TEXT_KEYS = ("identifier", "title", "description", "language", "rights", "publisher", "date",
+              "coverage", "source", "credit", "digital_source_type", "contact")
+_BAG_INFO_RESERVED = ("Payload-Oxum", "Bag-Size", "Bagging-Date", "Bag-Software-Agent")
+
+
+@dataclass(frozen=True)
+class CollectionConfig:
+    """Everything the pipeline needs to know about one collection."""
+
+    path: Path  # the collection.toml file
+    root: Path  # the folder it lives in; relative paths resolve against it
+    info: CollectionInfo
+    captions: Path
+    images: Path
+    pattern: str | None
+    bag_info: tuple[tuple[str, str], ...]
+    review: Path | None = None  # the review sheet (it need not exist)
+
+
+def _fail(detail: str, path: Path) -> ConfigError:
+    issue = issues.make("E003", path=str(path), detail=detail)
+    return ConfigError(f"{path}: {issue.message}", [issue])
+
+
+def locate(collection: Path) -> Path:
+    """Return the ``collection.toml`` for a folder or file argument."""
+    path = collection / CONFIG_NAME if collection.is_dir() else collection
+    if not path.is_file():
+        issue = issues.make("E001", path=str(path))
+        raise ConfigError(issue.message, [issue])
+    return path
+
+
+def load(collection: Path) -> CollectionConfig:
+    """Read and check a collection description; raise ConfigError naming the field."""
+    path = locate(Path(collection))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise _fail(f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8", path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        issue = issues.make("E002", path=str(path), detail=str(exc))
+        raise ConfigError(f"{path}: {issue.message}", [issue]) from exc
+    root = path.parent.resolve()
+    info = _collection_info(data.get("collection"), path)
+    source = _table(data, "source", path)
+    captions = _required_text(source, "captions", "[source]", path)
+    images = _required_text(source, "images", "[source]", path)
+    pattern = source.get("pattern")
+    if pattern is not None:
+        _check_pattern(pattern, path)
+    info = _with_defaults(info, data.get("defaults", {}), path)
+    review = root / _review_name(source, path)
+    if review in (root / captions, path.resolve()):
+        raise _fail(f"[source] review {review.name!r} would overwrite the captions or this file; name another file",
+                    path)
+    return CollectionConfig(path=path, root=root, info=info, captions=root / captions,
+                            images=root / images, pattern=pattern,
+                            bag_info=_bag_info(data.get("bag-info", {}), path), review=review)
+
+
+def _review_name(source: dict[str, Any], path: Path) -> str:
+    if "review" not in source:
+        return REVIEW_NAME
+    name = _required_text(source, "review", "[source]", path)
+    if not name.lower().endswith(".csv"):
+        raise _fail(f"[source] review {name!r} must name a .csv file", path)
+    return name
+
+
+def _with_defaults(info: CollectionInfo, table: Any, path: Path) -> CollectionInfo:
+    """``info`` with the ``[defaults]`` place (completed from the gazetteer) and keywords."""
+    if not isinstance(table, dict):
+        raise _fail("[defaults] must be a table", path)
+    unknown = sorted(set(table) - set(_DEFAULT_PLACE_KEYS) - {"keywords"})
+    if unknown:
+        raise _fail(f"[defaults] has an unknown key {unknown[0]!r}; known keys: "
+                    f"{', '.join(_DEFAULT_PLACE_KEYS + ('keywords',))}", path)
+    place = {}
+    for key in _DEFAULT_PLACE_KEYS:
+        if key in table:
+            if not isinstance(table[key], str):
+                raise _fail(f"[defaults] {key} must be a string", path)
+            place[key] = table[key].strip()
+    keywords = table.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise _fail("[defaults] keywords must be a list of strings", path)
+    keywords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    long = [k for k in keywords if len(k.encode("utf-8")) > _KEYWORD_BYTES]
+    if long:
+        raise _fail(f"[defaults] keyword {long[0]!r} is longer than {_KEYWORD_BYTES} bytes (IIM Keywords)", path)
+    return replace(info, default_location=_default_location(place), default_keywords=tuple(keywords))
+
+
+def _default_location(place: dict[str, str]) -> Location:
+    """The ``[defaults]`` place as written; the analysis completes it from the gazetteer
+    (:func:`packager.analysis.overrides.with_default_place`): this stage knows no places."""
+    return Location(**{key: value for key, value in place.items() if value})
+
+
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    table = data.get(name)
+    if not isinstance(table, dict):
+        raise _fail(f"missing [{name}] table", path)
+    return table
+
+
+def _required_text(table: dict[str, Any], key: str, where: str, path: Path) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"{where} {key} is required and must be a non-empty string", path)
+    return value.strip()
+
+
+def _collection_info(table: Any, path: Path) -> CollectionInfo:
+    if not isinstance(table, dict):
+        raise _fail("missing [collection] table", path)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _LIST_KEYS:
+            if isinstance(value, str):
+                value = [value] if value.strip() else []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _fail(f"[collection] {key} must be a string or a list of strings", path)
+            values[key] = tuple(v.strip() for v in value if v.strip())
+        elif key in _TEXT_KEYS:
+            if not isinstance(value, str):
+                raise _fail(f"[collection] {key} must be a string", path)
+            values[key] = value.strip()
+        else:
+            raise _fail(f"[collection] has an unknown key {key!r}; known keys: "
+                        f"{', '.join(_TEXT_KEYS + _LIST_KEYS)}", path)
+    for key in ("identifier", "title"):
+        if not values.get(key):
+            raise _fail(f"[collection] {key} is required", path)
+    if not _IDENTIFIER.match(values["identifier"]):
+        raise _fail("[collection] identifier names the bag folder: use letters, digits, '.', '_' "
+                    "and '-' only (at most 128), starting with a letter or digit", path)
+    dst = values.get("digital_source_type")
+    if dst is not None and not dst:
+        del values["digital_source_type"]
+    elif dst is not None and not dst.startswith(DST_PREFIX):
+        raise _fail(f"[collection] digital_source_type must be a full IPTC URI starting with {DST_PREFIX}", path)
+    return CollectionInfo(**values)
+
+
+def _check_pattern(pattern: Any, path: Path) -> None:
+    if not isinstance(pattern, str) or "{n" not in pattern:
+        raise _fail("[source] pattern must contain {n}, e.g. \"Surv - {n:03d}.jpg\"", path)
+    try:
+        name = pattern.format(n=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise _fail(f"[source] pattern {pattern!r} cannot be filled in: {exc}", path) from exc
+    if "/" in name or "\\" in name:
+        raise _fail("[source] pattern must name a file inside the image folder, not a path", path)
+
+
+def _bag_info(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
+    if not isinstance(table, dict):
+        raise _fail("[bag-info] must be a table of labels and values", path)
+    out: list[tuple[str, str]] = []
+    for label, value in table.items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", label):
+            raise _fail(f"[bag-info] label {label!r}: use letters, digits and '-' only", path)
+        if label.lower() in {r.lower() for r in _BAG_INFO_RESERVED}:  # bag-info labels ignore case
+            raise _fail(f"[bag-info] {label} is computed by the packager; remove it", path)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if not isinstance(v, str):
+                raise _fail(f"[bag-info] {label} must be a string or a list of strings", path)
+            out.append((label, v))
+    return tuple(out)

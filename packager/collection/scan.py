@@ -1,0 +1,189 @@
+"""Discovering images and pairing them with captions.
+
+Pairing never guesses silently. Every caption that names no image (E104),
+every image without a caption (E105) and every name that is not unique
+(E106) is reported naming both sides, and the unpaired halves are still
+returned as items (``image=None`` or ``caption=None``) so that the caller can
+show them item by item instead of losing them.
+
+A missing caption source or image folder raises :class:`CollectionError`
+(with issue E108 / E109): nothing can be paired, so the run cannot go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from packager import issues
+from .captions import IMAGE_EXTENSIONS, CaptionEntry, read_captions
+from packager.errors import CollectionError, ConfigError
+from packager.model import Issue, Item
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A caption's claim on an image name, before the folder is consulted."""
+
+    entry: CaptionEntry
+    name: str
+
+
+def scan(captions: Path, images: Path, pattern: str | None) -> tuple[list[Item], list[Issue]]:
+    """Read the captions, list the images and pair them.
+
+    Line sources: the n-th kept caption (1-based) belongs to
+    ``pattern.format(n=n)``. CSV sources: the ``filename`` column names the
+    image and ``pattern`` is not used. Items come in caption order, then the
+    images without a caption in name order.
+    """
+    _require(captions, images)
+    entries, found = read_captions(captions)
+    is_csv = captions.suffix.lower() == ".csv"
+    claims = _csv_claims(entries, captions, found) if is_csv else _line_claims(entries, _checked(pattern))
+    files = list_images(images)
+    found.extend(_case_collisions(files, images))
+    items = _pair(claims, files, captions, images, found)
+    return _unique_identifiers(items, found), found
+
+
+def list_images(folder: Path) -> list[str]:
+    """Image file names in ``folder`` (not recursive, hidden files skipped), sorted."""
+    return sorted(p.name for p in folder.iterdir()
+                  if not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+
+
+def slug(name: str) -> str:
+    """A stable identifier from a file name's stem: ``Surv - 001.jpg`` -> ``surv-001``.
+
+    ASCII only (accents are folded) so that it is safe in file names and
+    URIs; a stem with no ASCII letters or digits gets ``item-`` and a short
+    hash of the name, which is stable across runs.
+    """
+    stem = Path(name).stem
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")
+    return text or "item-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+
+
+def _require(captions: Path, images: Path) -> None:
+    if not captions.is_file():
+        issue = issues.make("E108", path=str(captions), source=str(captions))
+        raise CollectionError(issue.message, [issue])
+    if not images.is_dir():
+        issue = issues.make("E109", path=str(images), folder=str(images))
+        raise CollectionError(issue.message, [issue])
+
+
+def _checked(pattern: str | None) -> str:
+    """The image name pattern of a line source; without one nothing can be paired."""
+    if not pattern or "{n" not in pattern:
+        raise ConfigError("a caption file with one caption per line needs [source] pattern, "
+                          "e.g. \"Surv - {n:03d}.jpg\", to name each caption's image")
+    try:
+        name = pattern.format(n=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"[source] pattern {pattern!r} cannot be filled in: {exc}") from exc
+    if "/" in name or "\\" in name:
+        raise ConfigError("[source] pattern must name a file inside the image folder, not a path")
+    return pattern
+
+
+def _line_claims(entries: list[CaptionEntry], pattern: str) -> list[_Claim]:
+    return [_Claim(entry, pattern.format(n=n)) for n, entry in enumerate(entries, start=1)]
+
+
+def _csv_claims(entries: list[CaptionEntry], source: Path, found: list[Issue]) -> list[_Claim]:
+    """One claim per file name; a repeated name (also differing only in case) is E106."""
+    first: dict[str, CaptionEntry] = {}
+    claims = []
+    for entry in entries:
+        assert entry.file is not None
+        key = entry.file.casefold()
+        if key in first:
+            earlier = first[key]
+            found.append(issues.make(
+                "E106", path=str(source), line=entry.line, file=entry.file,
+                detail=f"{source} names it on line {earlier.line} ({earlier.file}) and again on line "
+                       f"{entry.line} ({entry.file}); the caption on line {entry.line} was not used"))
+            continue
+        first[key] = entry
+        claims.append(_Claim(entry, entry.file))
+    return claims
+
+
+def _case_collisions(files: list[str], folder: Path) -> list[Issue]:
+    """Image names that differ only in case clash on case-insensitive file systems."""
+    groups: dict[str, list[str]] = {}
+    for name in files:
+        groups.setdefault(name.casefold(), []).append(name)
+    return [issues.make("E106", path=str(folder / names[0]), file=names[0],
+                        detail=f"{' and '.join(names)} in {folder} differ only in case; rename one")
+            for names in groups.values() if len(names) > 1]
+
+
+def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
+          found: list[Issue]) -> list[Item]:
+    exact = set(files)
+    folded: dict[str, list[str]] = {}
+    for name in files:
+        folded.setdefault(name.casefold(), []).append(name)
+    used: set[str] = set()
+    items = []
+    for claim in claims:
+        name = _match(claim, exact, folded, source, found)
+        if name is None:
+            found.append(issues.make("E104", path=str(source), line=claim.entry.line, source=source,
+                                     file=claim.name, folder=folder))
+        else:
+            used.add(name)
+        items.append(_item(claim.entry, claim.name if name is None else name,
+                           None if name is None else folder / name, source))
+    for name in files:
+        if name not in used:
+            found.append(issues.make("E105", path=str(folder / name), file=name, source=source))
+            items.append(Item(identifier=slug(name), file=name, image=folder / name, caption=None,
+                              source=source.name, line=None))
+    return items
+
+
+def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source: Path,
+           found: list[Issue]) -> str | None:
+    """The image a caption names: exact name first, else a unique case-insensitive match."""
+    if claim.name in exact:
+        return claim.name
+    candidates = folded.get(claim.name.casefold(), [])
+    if len(candidates) != 1:
+        return None
+    found.append(issues.make("W111", path=str(source), line=claim.entry.line, detail=(
+        f"caption on line {claim.entry.line} of {source} names {claim.name}; paired with "
+        f"{candidates[0]}, whose name differs only in case")))
+    return candidates[0]
+
+
+def _item(entry: CaptionEntry, name: str, image: Path | None, source: Path) -> Item:
+    return Item(identifier=slug(name), file=name, image=image, caption=entry.text, source=source.name,
+                line=entry.line, overrides=dict(entry.overrides))
+
+
+def _unique_identifiers(items: list[Item], found: list[Issue]) -> list[Item]:
+    """Make identifiers unique (``-2``, ``-3``... in item order) and say so (W111)."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        identifier, n = item.identifier, 1
+        while identifier in seen:
+            n += 1
+            identifier = f"{item.identifier}-{n}"
+        if identifier != item.identifier:
+            found.append(issues.make("W111", path=item.file, detail=(
+                f"{item.file} and another file both make the identifier {item.identifier}; "
+                f"{item.file} is {identifier}")))
+            item = Item(identifier=identifier, file=item.file, image=item.image, caption=item.caption,
+                        source=item.source, line=item.line, overrides=item.overrides)
+        seen.add(identifier)
+        out.append(item)
+    return out

@@ -1,0 +1,137 @@
+"""Reconciling our record with the metadata an image already carries.
+
+An original may hold a title, a caption, keywords or a location of its own
+(in EXIF, XMP and IIM, not always in agreement). Fields our record leaves
+empty keep the image's value, chosen as a Metadata Working Group reader
+would; that value enters the record, so the sidecars say what the image says,
+and is written to every home of the field, so XMP, IIM and EXIF agree under a
+fresh IPTCDigest. Where the caption names a place, it replaces the image's
+own location as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from packager.metadata import crosswalk as cw_mod
+from packager import issues
+from packager.metadata.crosswalk import Crosswalk, Mapping, Tags, as_list
+from packager.model import Issue, Location, Record
+from packager.metadata.text import storable_text
+
+
+def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
+             crosswalk: Crosswalk | None = None) -> tuple[Record, Tags, list[str], list[Issue]]:
+    """What to embed into an image that already holds metadata of its own.
+
+    ``existing`` is the image's tags as :meth:`packager.embed.ExifTool.read`
+    returns them. For each field the record leaves empty, the image's own value
+    is kept: chosen from EXIF, XMP and IIM as a Metadata Working Group reader
+    would show it, it enters the record (so the sidecars say what the image
+    says) and is written to every home of the field, so that XMP, IIM and EXIF
+    agree under the fresh IPTCDigest (I312, and W313 per copy that disagreed).
+    The record's own location replaces a different location of the image as a
+    whole: the image's parts the record lacks are deleted (W313); where every
+    part both name agrees, the image's further parts (a city in the country)
+    are kept. Without a location of its own, the record takes the image's
+    LocationShown, which stays as it is. Each value of the image's own that
+    the record replaces is reported with its old text (W314).
+
+    Returns the record, the tags to write, the tags to delete and the issues.
+    """
+    cw = crosswalk or cw_mod.load()
+    trusted = existing.get("Photoshop:IPTCDigest") in (None, existing.get("File:CurrentIPTCDigest"))
+    own_place = any(not loc.is_empty() for loc in record.locations)
+    other_place = own_place and not _same_place(record.primary_location(), existing, trusted, cw)
+    out, fills, delete, found = dict(tags), {}, [], []
+    for m in cw.mappings:
+        homes = [h for h in (m.xmp, m.iim if iim else "", m.exif) if h]
+        if m.field == "locations":
+            shown = tuple(loc for loc in (cw_mod.location_from_struct(s) for s in as_list(existing.get(m.xmp))
+                                          if isinstance(s, dict)) if not loc.is_empty())
+            if shown and not own_place:
+                fills[m.field] = shown
+                found.append(_kept(record, m, m.xmp, [loc.label() for loc in shown]))
+        elif m.source == "location" and other_place:
+            for home in (h for h in homes if h not in out and h in existing):
+                delete.append(home)
+                found.append(issues.make("W313", path=record.file, field=m.field, detail=(
+                    f"{record.file}: {home} {existing[home]!r} removed: the location from the caption "
+                    f"({record.primary_location().label()}) replaces the image's own location as a whole")))
+        elif homes and not any(h in out for h in homes):
+            values, source = _own_values(m, existing, trusted)
+            if not values:
+                continue
+            written = cw_mod.field_tags(m, values, record.file, found, iim)
+            out.update(written)
+            found.append(_kept(record, m, source, values))
+            found += [_replaced(record, m, home, existing[home], source, value) for home, value in written.items()
+                      if _texts(existing.get(home)) not in ([], _texts(value))]
+            if m.source != "location":
+                fills[m.field] = tuple(values) if m.repeat else values[0]
+        else:
+            found += _overwritten(record, m, homes, out, existing)
+    return replace(record, **fills), out, delete, found
+
+
+def _overwritten(record: Record, m: Mapping, homes: list[str], out: Tags, existing: Any) -> list[Issue]:
+    """W314 for each of the image's own values our record replaces: the bag keeps
+    only the original's checksum, so the old value survives in this message."""
+    return [issues.make("W314", path=record.file, field=m.field, detail=(
+                f"{record.file}: the original's {home} {_show(_texts(existing.get(home)))} is replaced by "
+                f"{_show(_texts(out[home]))} from the record"))
+            for home in homes if home in out and home in existing
+            and [t.casefold() for t in _texts(existing.get(home))] not in ([], [t.casefold() for t in _texts(out[home])])]
+
+
+def _same_place(ours: Location, existing: Any, trusted: bool, cw: Crosswalk) -> bool:
+    """True when no part of the image's own location contradicts the record's."""
+    for m in cw.mappings:
+        if m.source == "location" and getattr(ours, m.field):
+            theirs = _own_values(m, existing, trusted)[0]
+            if theirs and theirs[0].strip().casefold() != getattr(ours, m.field).strip().casefold():
+                return False
+    return True
+
+
+def _kept(record: Record, m: Mapping, source: str, values: list[str]) -> Issue:
+    return issues.make("I312", path=record.file, field=m.field, detail=(
+        f"{record.file}: {m.label} {_show(values)} kept from the image's own metadata ({source}); "
+        "the caption and the collection description say nothing about it"))
+
+
+def _replaced(record: Record, m: Mapping, home: str, old: Any, source: str, new: Any) -> Issue:
+    return issues.make("W313", path=record.file, field=m.field, detail=(
+        f"{record.file}: {home} was {_show(_texts(old))}, unlike {source}; it now says {_show(_texts(new))} "
+        "so that XMP, IIM and EXIF agree (Metadata Working Group precedence)"))
+
+
+def _show(values: list[str]) -> str:
+    return repr(values[0]) if len(values) == 1 else repr(values)
+
+
+def _texts(value: Any) -> list[str]:
+    """Non-blank text values of a tag value (a scalar or a list), as storable text."""
+    return [storable_text(str(v)) for v in as_list(value) if not isinstance(v, dict) and str(v).strip()]
+
+
+def _own_values(m: Mapping, existing: Any, trusted: bool) -> tuple[list[str], str]:
+    """The image's own values of one field and the tag they come from, chosen as MWG
+    readers choose: EXIF if not blank; else XMP, unless the image has IIM of the
+    field that a stale IPTCDigest says was changed after the XMP; else IIM (the
+    XMP's value if the IIM is that value clipped)."""
+    exif = _texts(existing.get(m.exif)) if m.exif else []
+    if exif:
+        return ([v for v in exif[0].split("; ") if v.strip()] if m.repeat else exif), m.exif
+    xmp = _texts(existing.get(m.xmp)) if m.xmp else []
+    iim = _texts(existing.get(m.iim)) if m.iim else []
+    if xmp and (trusted or not iim):
+        values, source = xmp, m.xmp
+    elif iim:
+        assert m.iim_bytes is not None
+        values = [xmp[i] if i < len(xmp) and cw_mod.clip_utf8(xmp[i], m.iim_bytes) == v else v for i, v in enumerate(iim)]
+        source = m.iim
+    else:
+        return [], ""
+    return (values if m.repeat else ["; ".join(values)]), source

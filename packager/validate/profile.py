@@ -1,0 +1,296 @@
+"""BagIt profiles: what a profile requires of a bag, checked against what the validator found.
+
+A profile (BagIt Profiles specification 1.4.0, DART or LoC Bagger JSON; see
+:mod:`packager.bagit_profile_formats`) is read into one :class:`Profile`;
+:func:`check_profile` compares it with :class:`BagFacts`, the few facts the
+validator gathers about a bag, and returns every failure as a coded issue
+(E530-E539, W530-W533), never only the first. Profiles are local files: this
+module never touches the network.
+
+Rules decided here, where the specification leaves room:
+
+* Tag labels are compared without regard to case (RFC 8493 §2.2.2 makes the
+  reserved names case-insensitive; profiles do not distinguish others); values
+  are compared exactly, after trimming surrounding blanks. A required tag must
+  have a non-empty value, unless DART's ``emptyOk`` says otherwise.
+* The bag must declare the profile's identifier in ``bag-info.txt``
+  (``BagIt-Profile-Identifier``): the specification says conforming bags MUST
+  and that the tag is "always required", so a bag that does not is an error
+  (E539). This applies to specification-format profiles; DART and Bagger
+  profiles state what they need in their own tag lists (BTR lists it).
+* BagIt's own files (bagit.txt, bag-info.txt, fetch.txt, manifests and tag
+  manifests) are governed by their own fields, not by Tag-Files-Allowed.
+* Path patterns: see :func:`packager.bagit_profile_formats.pattern` (``*``
+  matches any run of characters, ``/`` included).
+* Data-Empty: the payload holds no file, or a single zero-length file (1.4.0).
+* Every check runs, even after a failed Accept-BagIt-Version or
+  Accept-Serialization (which the specification calls fatal: it lets
+  processing stop there): the facts are already gathered, and one report
+  with every problem saves the depositor a round trip.
+* Serialization types are MIME types compared without case, with the usual
+  aliases equal (application/x-tar for application/tar; application/gzip,
+  application/x-gzip and application/x-gtar for application/tar+gzip;
+  application/x-zip-compressed for application/zip).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packager import issues, schemas
+from packager.metadata.layout import PROFILE_ID as PACKAGER_PROFILE_ID
+from .profile_formats import Profile, ProfileError, TagRule, matches, parse_json, read
+from packager.model import Issue
+
+__all__ = ["BagFacts", "PACKAGER_PROFILE_ID", "Profile", "ProfileError", "TagRule", "builtin_profile",
+           "check_profile", "load_profile", "load_profile_bytes"]
+
+#: The identifier our bags declare in bag-info.txt (``BagIt-Profile-Identifier``). We have no web host, so it
+#: is a URN; the profile itself ships as ``schemas/bagit-profile.json``.
+_BUILTIN = {PACKAGER_PROFILE_ID: "bagit-profile.json"}  # in packager/schemas/
+
+_MIME_KIND = {"application/tar": "tar", "application/x-tar": "tar",
+              "application/tar+gzip": "tar+gzip", "application/gzip": "tar+gzip", "application/x-gzip": "tar+gzip",
+              "application/x-gtar": "tar+gzip",
+              "application/zip": "zip", "application/x-zip-compressed": "zip"}
+_BAGIT_OWN = re.compile(r"(bagit|bag-info|fetch|(tag)?manifest-[^/]+)\.txt")
+
+
+@dataclass(frozen=True)
+class BagFacts:
+    """What the validator learned about one bag, all a profile needs."""
+
+    version: str | None  # BagIt-Version from bagit.txt
+    # tag file name -> (label, value) pairs in file order, for bagit.txt, bag-info.txt and every other
+    # top-level *.txt tag file that parses as 'Label: value' (e.g. aptrust-info.txt); labels as written
+    tag_fields: dict[str, list[tuple[str, str]]]
+    payload_algorithms: tuple[str, ...]  # from manifest-<alg>.txt names, as written
+    tag_algorithms: tuple[str, ...]  # from tagmanifest-<alg>.txt names
+    payload_files: tuple[str, ...]  # bag-relative posix paths present under data/, e.g. "data/a/b.jpg"
+    tag_files: tuple[str, ...]  # bag-relative paths of every file outside data/ (incl. bagit.txt, manifests)
+    has_fetch: bool  # fetch.txt present
+    serialization: str | None  # None for a folder, else "application/tar", "application/tar+gzip", "application/zip"
+    bag_name: str  # the bag's folder name (inside an archive: its top folder)
+    archive_name: str | None  # the archive's file name minus .tar/.tar.gz/.tgz/.zip, else None
+    # Total bytes of the payload files, if the caller knows them (for Data-Empty); otherwise the
+    # octets of bag-info.txt's Payload-Oxum are used (the validator checks the Oxum separately).
+    payload_octets: int | None = None
+
+
+def load_profile(path: Path) -> Profile:
+    """Read a profile file (specification 1.x JSON, DART JSON or LoC Bagger JSON).
+
+    Raises :class:`ProfileError` (exit code 3) saying why the file cannot be used."""
+    try:
+        data = Path(path).read_bytes()
+        return load_profile_bytes(data, str(path))
+    except OSError as exc:
+        raise ProfileError(f"profile {path} cannot be used: cannot read profile {path}: {exc.strerror or exc}; "
+                           "check the path") from exc
+    except ProfileError as exc:
+        raise ProfileError(f"profile {path} cannot be used: {exc.message}") from None
+
+
+def load_profile_bytes(data: bytes, source: str) -> Profile:
+    """Read a profile from bytes; ``source`` names it in messages."""
+    return read(parse_json(data, source), source)
+
+
+def builtin_profile(identifier: str) -> Profile | None:
+    """A profile shipped with the packager (ours), by its identifier; None for any other."""
+    name = _BUILTIN.get(identifier.strip())
+    return load_profile_bytes(schemas.read_bytes(name), schemas.label(name)) if name is not None else None
+
+
+def check_profile(profile: Profile, facts: BagFacts) -> list[Issue]:
+    """Every way the bag fails the profile: the profile's own warnings first, then the bag's problems."""
+    found = list(profile.notes)
+    for check in (_version, _serialization, _fetch, _manifests, _tags, _identifier, _tag_files, _payload_files,
+                  _data_empty):
+        found += check(profile, facts)
+    return found
+
+
+# --- BagIt version, serialization, fetch.txt ------------------------------------------
+def _version(p: Profile, facts: BagFacts) -> list[Issue]:
+    if p.accept_versions is None or (facts.version or "").strip() in p.accept_versions:
+        return []
+    declared = f"BagIt-Version {facts.version.strip()}" if facts.version else "no BagIt-Version"
+    return [issues.make("E538", path="bagit.txt", field="BagIt-Version", detail=(
+        f"bagit.txt declares {declared}, but profile {p.label} accepts only {', '.join(p.accept_versions)}; "
+        "the bag must be made again with an accepted version"))]
+
+
+def _serialization(p: Profile, facts: BagFacts) -> list[Issue]:
+    found = []
+    where = facts.archive_name or facts.bag_name
+    if facts.serialization is None and p.serialization == "required":
+        found.append(f"the bag is a folder, but profile {p.label} requires a serialized bag "
+                     f"({_formats(p)}); package it as one")
+    elif facts.serialization is not None and p.serialization == "forbidden":
+        found.append(f"the bag is serialized ({facts.serialization}), but profile {p.label} forbids serialization; "
+                     "send the bag as a folder")
+    elif facts.serialization is not None and p.accept_serialization is not None:
+        if _kind(facts.serialization) not in {_kind(m) for m in p.accept_serialization}:
+            found.append(f"the bag is serialized as {facts.serialization}, which profile {p.label} does not "
+                         f"accept ({_formats(p)}); package it again in an accepted format")
+    if p.dir_must_match_name and facts.archive_name is not None and facts.bag_name != facts.archive_name:
+        found.append(f"the archive's top folder is {facts.bag_name!r} but profile {p.label} requires it to be "
+                     f"named like the archive, {facts.archive_name!r}; rename the folder or the archive")
+    return [issues.make("E537", path=where, detail=d) for d in found]
+
+
+def _kind(mime: str) -> str:
+    return _MIME_KIND.get(mime.strip().lower(), mime.strip().lower())
+
+
+def _formats(p: Profile) -> str:
+    return "accepted: " + (", ".join(p.accept_serialization) if p.accept_serialization else "any format")
+
+
+def _fetch(p: Profile, facts: BagFacts) -> list[Issue]:
+    if facts.has_fetch and not p.allow_fetch:
+        detail = (f"fetch.txt is present, but profile {p.label} does not allow it; fetch the files into the bag "
+                  "and remove fetch.txt (update the tag manifests)")
+    elif p.fetch_required and not facts.has_fetch:
+        detail = f"profile {p.label} requires a fetch.txt, and the bag has none; add the fetch.txt the profile expects"
+    else:
+        return []
+    return [issues.make("E536", path="fetch.txt", detail=detail)]
+
+
+# --- manifests ----------------------------------------------------------------------------
+def _manifests(p: Profile, facts: BagFacts) -> list[Issue]:
+    found = []
+    for kind, prefix, present, required, allowed in (
+            ("payload manifest", "manifest", facts.payload_algorithms, p.manifests_required, p.manifests_allowed),
+            ("tag manifest", "tagmanifest", facts.tag_algorithms, p.tag_manifests_required,
+             p.tag_manifests_allowed)):
+        have = {a.strip().lower() for a in present}
+        for alg in required:
+            if alg not in have:
+                found.append((f"{prefix}-{alg}.txt", f"{kind} {prefix}-{alg}.txt is missing: profile {p.label} "
+                              f"requires {', '.join(required)}; make the bag again with {alg} {kind}s"))
+        for alg in sorted(have - set(have if allowed is None else allowed)):
+            found.append((f"{prefix}-{alg}.txt", f"{kind} {prefix}-{alg}.txt uses {alg}, which profile {p.label} "
+                          f"does not allow (allowed: {', '.join(allowed or ())}); make the bag again without it"))
+    return [issues.make("E534", path=path, detail=detail) for path, detail in found]
+
+
+# --- tags -------------------------------------------------------------------------------------
+def _tags(p: Profile, facts: BagFacts) -> list[Issue]:
+    found: list[Issue] = []
+    for rule in p.tags:
+        found += _tag(p, rule, facts)
+    return found
+
+
+def _tag(p: Profile, rule: TagRule, facts: BagFacts) -> list[Issue]:
+    pairs = facts.tag_fields.get(rule.file)
+    values = [v.strip() for label, v in pairs or () if label.strip().lower() == rule.label.lower()]
+    hint = f" (the profile says: {rule.description})" if rule.description else ""
+    names = dict(path=rule.file, field=rule.label, file=rule.file, tag=rule.label, profile=p.label, hint=hint)
+    if not values:
+        if rule.required:
+            return [issues.make("E530", reason=_absence(rule.file, pairs, facts), **names)]
+        return [issues.make("W533", state="missing", **names)] if rule.recommended else []
+    found = []
+    if len(values) > 1 and not rule.repeatable:
+        found.append(issues.make("E532", count=len(values), **names))
+    for value in values:
+        if value == "" and "" not in rule.values:
+            if rule.required and not rule.empty_ok:
+                found.append(issues.make("E533", **names))
+        elif rule.values and value not in rule.values:
+            allowed = ", ".join(repr(v) for v in rule.values)
+            found.append(issues.make("E531", value=value, allowed=allowed, **names))
+    if rule.recommended and all(v == "" for v in values):
+        found.append(issues.make("W533", state="empty", **names))
+    return found
+
+
+def _absence(file: str, pairs: list[tuple[str, str]] | None, facts: BagFacts) -> str:
+    if pairs is not None:
+        return ""
+    if file in facts.tag_files and "/" in file:
+        return f" ({file} is in a tag folder, where tags are not read)"
+    if file in facts.tag_files:
+        return f" ({file} could not be read as 'Label: value' lines)"
+    return f" (the bag has no {file})"
+
+
+def _identifier(p: Profile, facts: BagFacts) -> list[Issue]:
+    if not (p.declare_identifier and p.identifier):
+        return []
+    declared = [v.strip() for label, v in facts.tag_fields.get("bag-info.txt") or ()
+                if label.strip().lower() == "bagit-profile-identifier"]
+    if p.identifier in declared:
+        return []
+    if declared:
+        detail = (f"the bag declares BagIt-Profile-Identifier {', '.join(declared)}, not {p.identifier}; it was "
+                  "made for another profile: check it against that one, or add "
+                  f"'BagIt-Profile-Identifier: {p.identifier}' if it conforms to both")
+    else:
+        detail = ("the bag does not declare the profile it conforms to, which the BagIt Profiles specification "
+                  f"requires; add 'BagIt-Profile-Identifier: {p.identifier}' to bag-info.txt")
+    return [issues.make("E539", path="bag-info.txt", field="BagIt-Profile-Identifier", detail=detail)]
+
+
+# --- files ---------------------------------------------------------------------------------------
+def _tag_files(p: Profile, facts: BagFacts) -> list[Issue]:
+    found = [(path, f"tag file {path} is required by profile {p.label} but missing; add it")
+             for path in p.tag_files_required if not _present(path, facts.tag_files)]
+    found += [(path, f"tag file {path} is not allowed by profile {p.label} (allowed: "
+               f"{', '.join(p.tag_files_allowed) or 'no other tag files'}); remove it from the bag")
+              for path in facts.tag_files
+              if not _BAGIT_OWN.fullmatch(path) and not matches(path, p.tag_files_allowed)]
+    return [issues.make("E535", path=path, detail=detail) for path, detail in found]
+
+
+def _payload_files(p: Profile, facts: BagFacts) -> list[Issue]:
+    found = [(path, f"payload {'folder' if path.endswith('/') else 'file'} {path} is required by profile "
+              f"{p.label} but missing; add it") for path in p.payload_files_required
+             if not _present(path, facts.payload_files)]
+    found += [(path, f"payload file {path} is not allowed by profile {p.label} (allowed: "
+               f"{', '.join(p.payload_files_allowed) or 'none'}); remove it, or check that it belongs here")
+              for path in facts.payload_files if not matches(path, p.payload_files_allowed)]
+    return [issues.make("E535", path=path, detail=detail) for path, detail in found]
+
+
+def _present(entry: str, paths: tuple[str, ...]) -> bool:
+    """A required entry is present: a file by its exact path, a folder ``d/`` by a file somewhere under it,
+    an entry written as a pattern by any path it matches."""
+    if entry.endswith("/"):
+        return any(path.startswith(entry) for path in paths)
+    if "*" in entry:
+        return any(matches(path, (entry,)) for path in paths)
+    return entry in paths
+
+
+def _data_empty(p: Profile, facts: BagFacts) -> list[Issue]:
+    """Data-Empty (1.4.0): data/ holds no file, or a single zero-length one."""
+    if not p.data_empty or not facts.payload_files:
+        return []
+    if len(facts.payload_files) > 1:
+        detail = (f"profile {p.label} requires an empty payload (no file, or one zero-length file), but data/ holds "
+                  f"{len(facts.payload_files)} files; this profile is for bags without payload")
+    else:
+        octets = facts.payload_octets if facts.payload_octets is not None else _oxum_octets(facts)
+        if octets == 0:
+            return []
+        name = facts.payload_files[0]
+        state = (f"the size of {name} is unknown (no Payload-Oxum)" if octets is None
+                 else f"{name} holds {octets} bytes")
+        detail = (f"profile {p.label} requires an empty payload (no file, or one zero-length file), but {state}; "
+                  "this profile is for bags without payload")
+    return [issues.make("E535", path="data/", detail=detail)]
+
+
+def _oxum_octets(facts: BagFacts) -> int | None:
+    for label, value in facts.tag_fields.get("bag-info.txt") or ():
+        match = re.fullmatch(r"\s*(\d+)\.\d+\s*", value) if label.strip().lower() == "payload-oxum" else None
+        if match:
+            return int(match.group(1))
+    return None

@@ -1,0 +1,162 @@
+"""Receiving-side validation: BagIt rules, a BagIt profile, then the metadata inside.
+
+Composes :mod:`packager.bagit_check` (structure, manifests, checksums),
+:mod:`packager.bagit_profile` (what a repository's profile asks of the bag)
+and :mod:`packager.metacheck` (sidecars against payload and embedded tags).
+The bag is a folder or an archive read in place (:mod:`packager.bagit_source`);
+everything is re-read from it and the bag writer is never imported.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from packager import issues
+from . import metacheck
+from .check import BagCheck, check_bag
+from .profile import BagFacts, Profile, builtin_profile, check_profile, load_profile
+from .source import open_source
+from packager.files.exiftool import ExifToolSession
+from packager.errors import PackagerError
+from packager.model import ERROR, WARNING, Issue
+from packager.metadata.provenance import software
+
+Progress = Callable[[str, int, int], None]
+_PROFILE_LABEL = "bagit-profile-identifier"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    path: Path
+    bagit: BagCheck
+    metadata_checked: bool
+    problems: tuple[Issue, ...]
+    software: dict[str, str] = field(default_factory=dict)
+    #: the profile the bag was checked against (identifier or file), None when none
+    profile: str | None = None
+    #: why a check that was asked for could not run (ExifTool missing), None when all ran
+    incomplete: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity == WARNING for p in self.problems)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def layers(self) -> str:
+        """What was checked, for the summary line."""
+        parts = ["BagIt"]
+        if self.profile:
+            parts.append("profile")
+        if self.metadata_checked:
+            parts.append("metadata" + (" (embedded tags not read)" if self.incomplete else ""))
+        return " + ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bag": str(self.path),
+            "valid": self.valid,
+            "bagit_version": self.bagit.version,
+            "serialization": self.bagit.serialization,
+            "bag_name": self.bagit.name,
+            "algorithms": list(self.bagit.algorithms),
+            "payload_files": self.bagit.payload_files,
+            "payload_bytes": self.bagit.payload_bytes,
+            "profile": self.profile,
+            "metadata_checked": self.metadata_checked,
+            "incomplete": self.incomplete,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "problems": [p.to_dict() for p in self.problems],
+            "summary": {"verdict": "VALID" if self.valid else "INVALID", "checked": self.layers,
+                        "errors": self.errors, "warnings": self.warnings,
+                        "payload_files": self.bagit.payload_files},
+            "software": dict(self.software),
+        }
+
+
+def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool = False,
+             completeness_only: bool = False, metadata: bool = True, progress: Progress | None = None,
+             processes: int = 1, profile: Path | Profile | None = None) -> ValidationReport:
+    """Check a bag (folder or archive) completely and report every problem found.
+
+    ``fast`` checks only Payload-Oxum and completeness, ``completeness_only``
+    skips hashing; both skip the metadata layer, which needs to read files.
+    ``profile`` (a file or a loaded profile) is checked besides the profile
+    the bag declares when that one ships with the packager. An ExifTool is
+    started when the metadata layer needs one and none is given; when none
+    can be started, everything else is still checked and reported, and
+    ``incomplete`` says why the embedded tags were not.
+    Raises :class:`~packager.bagit_profile.ProfileError` for an unusable profile file.
+    """
+    chosen = load_profile(profile) if isinstance(profile, Path) else profile
+    bag_progress = (lambda done, total: progress("verify", done, total)) if progress else None
+    opened: list[Issue] = []
+    source = open_source(Path(path), opened) if Path(path).exists() else None
+    if source is None:
+        result = check_bag(Path(path))  # names what is wrong with the path itself
+        return ValidationReport(path=Path(path), bagit=result, metadata_checked=False,
+                                problems=result.problems, software=software())
+    with source:
+        result = check_bag(source, fast=fast, completeness_only=completeness_only, progress=bag_progress,
+                           processes=processes)
+        problems = list(result.problems)
+        checked = _check_profiles(result, chosen, problems)
+        run_metadata = metadata and not (fast or completeness_only) and result.listing_usable \
+            and metacheck.applies(source)
+        version, incomplete = "", None
+        if run_metadata:
+            with ExitStack() as stack:
+                try:
+                    et = exiftool or stack.enter_context(ExifToolSession())
+                except PackagerError as exc:
+                    et, incomplete = None, exc.message
+                    problems.append(issues.make("W620", path=None, detail=exc.message))
+                version = et.version if et else ""
+                problems += metacheck.check(source, et.read_many if et else None)
+    return ValidationReport(path=Path(path), bagit=result, metadata_checked=run_metadata,
+                            problems=tuple(problems), software=software(version), profile=checked,
+                            incomplete=incomplete)
+
+
+def _check_profiles(result: BagCheck, chosen: Profile | None, problems: list[Issue]) -> str | None:
+    """Check the profile asked for, and the declared one when it ships with the
+    packager; say when a declared profile cannot be checked. Returns what was checked."""
+    declared = [v.strip() for k, v in result.info if k.lower() == _PROFILE_LABEL and v.strip()]
+    profiles: list[Profile] = [chosen] if chosen else []
+    for identifier in declared:
+        if chosen and chosen.identifier == identifier:
+            continue
+        shipped = builtin_profile(identifier)
+        if shipped is not None:
+            profiles.append(shipped)
+        elif not chosen:
+            problems.append(issues.make("I540", path="bag-info.txt",
+                                        detail=f"the bag declares the BagIt profile {identifier}; it was not "
+                                               "checked (profiles are never fetched from the network): pass "
+                                               "--profile FILE to check it"))
+    if not profiles:
+        return None
+    facts = bag_facts(result)
+    for p in profiles:
+        problems.extend(check_profile(p, facts))
+    return ", ".join(p.identifier or p.source for p in profiles)
+
+
+def bag_facts(result: BagCheck) -> BagFacts:
+    """What a profile is checked against, from the BagIt layer's findings."""
+    return BagFacts(version=result.version, tag_fields=dict(result.tag_fields),
+                    payload_algorithms=result.algorithms, tag_algorithms=result.tag_algorithms,
+                    payload_files=result.payload_paths, tag_files=result.tag_paths, has_fetch=result.has_fetch,
+                    serialization=result.serialization, bag_name=result.name, archive_name=result.archive_name,
+                    payload_octets=result.payload_bytes)
