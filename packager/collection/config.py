@@ -132,7 +132,8 @@ def _with_defaults(info: CollectionInfo, table: Any, path: Path) -> CollectionIn
 def _default_location(place: dict[str, str]) -> Location:
     """The ``[defaults]`` place as written; the analysis completes it from the gazetteer
     (:func:`packager.analysis.overrides.with_default_place`): this stage knows no places."""
-    return Location(**{key: value for key, value in place.items() if value})
+    return Location(city=place.get("city", ""), province_state=place.get("province_state", ""),
+                    country=place.get("country", ""), country_code=place.get("country_code", ""))
 
 
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:

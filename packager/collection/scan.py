@@ -129,8 +129,8 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
           found: list[Issue]) -> list[Item]:
     exact = set(files)
     folded: dict[str, list[str]] = {}
-    for name in files:
-        folded.setdefault(name.casefold(), []).append(name)
+    for file in files:
+        folded.setdefault(file.casefold(), []).append(file)
     used: set[str] = set()
     items = []
     for claim in claims:

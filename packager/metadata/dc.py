@@ -123,12 +123,15 @@ def dc_record_bytes(pairs: Pairs, identifier: str) -> bytes:
         elements.append((namespace, local, value))
     if ("dc.identifier", identifier) not in pairs:
         elements.insert(0, (DC_NS, "identifier", identifier))
-    root = etree.Element(f"{{{RECORD_NS}}}record", nsmap={None: RECORD_NS, **PREFIXES})
+    nsmap: dict[str | None, str] = {None: RECORD_NS}
+    nsmap.update(PREFIXES)
+    root = etree.Element(f"{{{RECORD_NS}}}record", nsmap=nsmap)
     for ns, local, value in elements:
         if value:
             etree.SubElement(root, f"{{{ns}}}{local}").text = value
     etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data
 
 
 def parse_dc_record(data: bytes) -> Pairs:

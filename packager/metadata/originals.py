@@ -109,8 +109,8 @@ def read_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return [], [ManifestProblem(line, f"byte {exc.start}: not UTF-8", prefixed=False)]
+        at = data[:exc.start].count(b"\n") + 1
+        return [], [ManifestProblem(at, f"byte {exc.start}: not UTF-8", prefixed=False)]
     lines = text.split("\n")
     last = lines.pop()  # "" when the file ends with LF, as it should
     unterminated = last != ""

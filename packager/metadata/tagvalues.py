@@ -281,4 +281,5 @@ def file_type(record: Mapping[str, Any]) -> str:
 
 def protect(tags: dict[str, Any]) -> dict[str, Any]:
     """The tag set with every ``base64:`` value encoded, ready for ``-json=``."""
-    return _map_text(tags, _escape)
+    protected: dict[str, Any] = _map_text(tags, _escape)
+    return protected

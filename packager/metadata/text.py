@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from packager import issues
 from packager.model import Issue, Location, Record
@@ -25,7 +26,7 @@ def storable_text(text: str) -> str:
 
 def clean_record(record: Record) -> tuple[Record, list[Issue]]:
     """The record with storable text in every field, and one W311 per changed field."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     found: list[Issue] = []
     for f in dataclasses.fields(record):
         value = getattr(record, f.name)
@@ -37,13 +38,13 @@ def clean_record(record: Record) -> tuple[Record, list[Issue]]:
     return (dataclasses.replace(record, **changes) if changes else record), found
 
 
-def _clean(value: object) -> tuple[object, int]:
+def _clean(value: Any) -> tuple[Any, int]:
     if isinstance(value, str):
         return storable_text(value), len(NOT_XML.findall(value))
     if isinstance(value, Location):
         parts = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return Location(**{k: v for k, (v, _) in parts.items()}), sum(n for _, n in parts.values())
     if isinstance(value, tuple):
-        parts = [_clean(v) for v in value]
-        return tuple(v for v, _ in parts), sum(n for _, n in parts)
+        members = [_clean(v) for v in value]
+        return tuple(v for v, _ in members), sum(n for _, n in members)
     return value, 0
