@@ -1,4 +1,4 @@
-"""Regenerate docs/crosswalk.md from schemas/crosswalk.toml."""
+"""Regenerate docs/crosswalk.md from packager/schemas/crosswalk.toml."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ validator in a fresh interpreter and looks at what was loaded.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,25 @@ def test_importing_the_bag_writer_loads_no_validator() -> None:
     loaded = loaded_after("packager.bag.writer")
     assert "packager.bag.writer" in loaded
     assert not {m for m in loaded if m.startswith(("packager.validate", "packager.embed"))}
+
+
+def test_the_design_documents_name_the_real_house() -> None:
+    """docs/architecture.md and the README's table name every subpackage, and every
+    module path they name exists."""
+    design = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    subpackages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    for text in (design, readme):
+        assert [s for s in subpackages if f"`{s}/`" not in text] == []
+    named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.py)`", design))
+    missing = sorted(n for n in named if not any(p.as_posix().endswith(n) for p in PACKAGE.rglob("*.py"))
+                     and not (ROOT / n).exists())
+    assert missing == []
+    assert "DESIGN.md" not in design
+
+
+def test_code_cites_the_design_in_the_repository() -> None:
+    """Comments point at docs/ in this repository, never at a design file outside it."""
+    outside = "DESIGN" + ".md"
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "tests").glob("*.py"), *(ROOT / "scripts").glob("*.py")]
+    assert sorted(str(p.relative_to(ROOT)) for p in files if outside in p.read_text(encoding="utf-8")) == []

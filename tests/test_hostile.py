@@ -1,4 +1,4 @@
-"""Hostile captions through the whole command line (DESIGN.md §4-5).
+"""Hostile captions through the whole command line (docs/architecture.md: text never reaches ExifTool as an argument).
 
 One small collection (CSV captions, Pillow JPEGs with camera EXIF, fixed
 seed) whose captions try everything that breaks a naive ExifTool wrapper:

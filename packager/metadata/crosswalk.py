@@ -232,7 +232,7 @@ def render_markdown(crosswalk: Crosswalk | None = None) -> str:
     lines = [
         "# Crosswalk",
         "",
-        f"Generated from `schemas/crosswalk.toml` (version {cw.version}) by "
+        f"Generated from `packager/schemas/crosswalk.toml` (version {cw.version}) by "
         "`python scripts/crosswalk_table.py`; do not edit by hand, a test compares the two.",
         "",
         "XMP holds the full value (master copy). IIM values are clipped to the byte limit at a "
