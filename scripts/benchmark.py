@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from packager import pipeline
-from packager.validate import validator as validate  # noqa: E402
+from packager import pipeline  # noqa: E402
+from packager.validate.validator import validate  # noqa: E402
 from packager.collection.captions import read_captions  # noqa: E402
 
 CONFIG = """[collection]
@@ -88,16 +88,16 @@ def main() -> int:
         if not run.ok:
             print("bag failed:", [i.message for i in run.extraction.all_issues() if i.severity == "error"][:5])
             return 1
-        report = timed("validate (separate)", rows, lambda: validate.validate(run.bag))
+        report = timed("validate (separate)", rows, lambda: validate(run.bag))
         assert report.valid, report.problems[:3]
         for n in (1, 2):
             report = timed(f"validate BagIt only, {n}p", rows,
-                           lambda: validate.validate(run.bag, metadata=False, processes=n))  # noqa: B023
+                           lambda: validate(run.bag, metadata=False, processes=n))  # noqa: B023
             assert report.valid, report.problems[:3]
         tgz = shutil.make_archive(str(work / run.bag.name), "gztar", run.bag.parent, run.bag.name)
         zipped = shutil.make_archive(str(work / run.bag.name), "zip", run.bag.parent, run.bag.name)
         for label, archive in (("validate .tar.gz in place", tgz), ("validate .zip in place", zipped)):
-            report = timed(label, rows, lambda: validate.validate(Path(archive)))  # noqa: B023
+            report = timed(label, rows, lambda: validate(Path(archive)))  # noqa: B023
             assert report.valid, report.problems[:3]
         size = sum(p.stat().st_size for p in (run.bag / "data" / "objects").iterdir())
         print(f"{len(ex.items)} items, {size / 1e6:.1f} MB of images, {args.width}px wide")
