@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from packager.validate import archive as bagit_archive
+from packager.validate import archive_tar
 from packager.validate.check import BagCheck, check_bag
-from packager.validate.source import DirSource
+from packager.validate.folder import DirSource
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
@@ -246,6 +247,6 @@ def test_zip_links_and_devices_are_refused(tmp_path: Path) -> None:
 def test_files_too_large_to_keep_are_read_in_a_later_pass(sample_bag: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing kept in memory while listing: every tag file is found again in the stream."""
-    monkeypatch.setattr(bagit_archive, "_CACHE_FILE", 0)
+    monkeypatch.setattr(archive_tar, "_CACHE_FILE", 0)
     archive = tar_of(sample_bag, tmp_path / f"{sample_bag.name}.tar.gz", "w:gz")
     assert check_bag(archive).problems == check_bag(sample_bag).problems

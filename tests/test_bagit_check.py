@@ -300,7 +300,7 @@ def test_top_folder_named_unlike_the_archive_is_warned() -> None:
     assert ("W512", "wrong_folder_name/") in found(check, "warning")
 
 
-# --- crafted cases: where bagit 1.9.0 is wrong (DESIGN.md §3), and other rules ----------------
+# --- crafted cases: where bagit 1.9.0 is wrong (docs/validator.md), and other rules ----------------
 def _write_bag(out: Path, name: str = "mybag", files: dict[str, bytes] | None = None) -> Path:
     rnd = random.Random(7)
     files = files or {"objects/Surv - 001.jpg": rnd.randbytes(5000), "metadata/notes.txt": b"notes\n"}
@@ -424,7 +424,7 @@ def test_fast_and_completeness_modes_read_no_file(tmp_path: Path, monkeypatch: p
     def no_hashing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was hashed")
 
-    monkeypatch.setattr("packager.validate.source.file_digests", no_hashing)
+    monkeypatch.setattr("packager.validate.folder.file_digests", no_hashing)
     expected = {("E506", "bag-info.txt"), ("E505", "data/extra.txt")}
     assert found(check_bag(bag, fast=True)) == expected
     assert found(check_bag(bag, completeness_only=True)) == expected

@@ -17,8 +17,9 @@ from typing import Any, Iterable, Iterator
 
 import pytest
 
-from packager.validate import metacheck
-from packager.validate.source import BagSource, DirSource
+from packager.validate import metacheck, sidecars
+from packager.validate.folder import DirSource
+from packager.validate.source import BagSource
 from packager.files.exiftool import ExifToolSession
 from packager.model import Issue
 from packager.metadata.csvfile import read_metadata_csv
@@ -164,7 +165,7 @@ def test_exiftool_and_pillow_read_local_copies_without_extension(sample_bag: Pat
 @pytest.mark.parametrize("kind", ["tar", "zip"])
 def test_an_archive_read_in_place_gives_the_folders_findings(sample_bag: Path, tmp_path: Path, et: ExifToolSession,
                                                              kind: str) -> None:
-    from packager.validate.source import open_source
+    from packager.validate.opening import open_source
 
     recaption(sample_bag / IMAGE, "A different story.")
     repaint(sample_bag / "data/objects/Surv - 003.jpg", tmp_path)
@@ -233,7 +234,7 @@ def test_a_row_naming_a_refused_object_is_not_read(sample_bag: Path, tmp_path: P
 
 def test_a_sidecar_over_its_size_limit_is_a_problem_not_a_crash(sample_bag: Path, et: ExifToolSession,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(metacheck, "RECORDS_LIMIT", 1000)
+    monkeypatch.setattr(sidecars, "RECORDS_LIMIT", 1000)
     found = run(sample_bag, et)
     assert keyed(found) == [("E602", RECORDS)]
     assert "too large" in found[0].message and "limit 1,000" in found[0].message

@@ -254,7 +254,7 @@ def test_special_files_do_not_hang_the_metadata_layer(sample_bag: Path) -> None:
 
 def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
     from packager.validate import images, metacheck
-    from packager.validate.source import DirSource
+    from packager.validate.folder import DirSource
     from packager.files.exiftool import ExifToolSession as ExifTool
 
     other = "data/objects/Surv - 003.jpg"
@@ -280,7 +280,7 @@ def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
 
 def test_metadata_folder_linked_from_outside_is_not_read(sample_bag: Path, tmp_path: Path) -> None:
     from packager.validate import metacheck
-    from packager.validate.source import DirSource
+    from packager.validate.folder import DirSource
 
     elsewhere = tmp_path / "elsewhere"
     shutil.move(sample_bag / "data" / "metadata", elsewhere)

@@ -1,26 +1,34 @@
-"""The BagIt layer of the validator: is this folder a complete and valid bag?
+"""The BagIt layer of the validator: is this folder or archive a complete and valid bag?
 
-Receiving side: everything is re-read from disk and nothing is trusted, not
-even our own writer (this module never imports :mod:`packager.bagging`).
-Every problem is collected, not just the first, each with a code from
-:mod:`packager.issues` and the offending file relative to the bag:
+Receiving side: everything is re-read from the bag and nothing is trusted, not
+even our own writer (nothing under :mod:`packager.validate` imports
+:mod:`packager.bag`). Every problem is collected, not just the first, each
+with a code from :mod:`packager.issues` and the offending file relative to
+the bag:
 
 * E501 structure (bagit.txt, bag-info.txt, data/, unreadable or special files)
 * E502 manifest lines: syntax, unsafe paths, coverage of the payload
 * E503 checksum mismatch; E504 listed but missing; E505 present but unlisted
 * E506 Payload-Oxum; E508 tag manifests; E509 incomplete (file still to fetch)
-* E510-E513 serialized bags (see :mod:`packager.bagit_archive`)
+* E510-E513 serialized bags (see :mod:`.archive`)
 * W520-W529 named lint warnings (case and normalization clashes, OS junk files,
   ``*`` markers, leading ``./``, old versions, no tag manifest, manifests that
   list different files, a bag inside the bag, weak algorithms only); W507 other
   legal but risky things (links inside the bag, names that are not UTF-8...)
 
+This module owns the verdict (:class:`BagCheck`), the order of the checks,
+hashing against the manifests, Payload-Oxum and the lint warnings. It
+composes :mod:`.contents` (reading the bag's tag files and manifests) and
+:mod:`.coverage` (every listed file present, every present file listed),
+which rest on :mod:`.tags`, :mod:`.manifest`, :mod:`.paths` and
+:mod:`.payload`.
+
 Rules follow the declared version (0.93-0.97 drafts, RFC 8493 for 1.0):
 percent-decoding of manifest paths, "every payload file in every payload
 manifest", duplicate lines and whitespace in bagit.txt are strict from 1.0 on.
 
-Known gaps of bagit 1.9.0 that this checker closes (DESIGN.md §3): a file
-missing from one of several payload manifests, ``BagIt-Version : 1.0``, a
+Known gaps of bagit 1.9.0 that this checker closes (see docs/validator.md): a
+file missing from one of several payload manifests, ``BagIt-Version : 1.0``, a
 path escaping into a sibling folder whose name starts with the bag's name,
 extra payload files named individually (not only as an Oxum mismatch).
 """
@@ -28,25 +36,25 @@ extra payload files named individually (not only as an Oxum mismatch).
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from typing import Callable
+from typing import Any, Callable
 
 from packager import issues
-from .manifest import Manifest, find_manifests, read_manifest, weak_only
-from .paths import name_warnings
-from .source import BagSource, Listing, SourceError, open_source
-from .tags import Declaration, FetchEntry, decode_tag_file, parse_bag_info, parse_fetch, read_declaration
+from packager.errors import SourceError
 from packager.model import ERROR, WARNING, Issue
+
+from .contents import _Bag, _load, _read_info
+from .coverage import Expectation, _check_payload_coverage, _check_tag_manifests
+from .manifest import find_manifests
+from .opening import open_source
+from .paths import name_warnings
+from .source import BagSource
+from .tags import decode_tag_file, parse_bag_info, read_declaration
 
 #: progress(done_octets, total_octets) while hashing
 Progress = Callable[[int, int], None]
 
-_TAG_MANIFEST = re.compile(r"tagmanifest-.+\.txt")
 _UNREADABLE = frozenset({"E511", "E513"})
 
 
@@ -95,22 +103,6 @@ class BagCheck:
                 "info": [list(pair) for pair in self.info], "algorithms": list(self.algorithms),
                 "payload_files": self.payload_files, "payload_bytes": self.payload_bytes,
                 "problems": [p.to_dict() for p in self.problems]}
-
-
-@dataclass
-class _Bag:
-    """Everything read from the bag, shared by the checks below."""
-
-    source: BagSource
-    listing: Listing
-    decl: Declaration
-    payload: dict[str, int]  # files under data/ -> size
-    tag_files: dict[str, int]  # files outside data/ -> size
-    refused: dict[str, int]  # present, but not to be opened (links out of the bag, FIFOs...): reported
-    payload_manifests: list[Manifest]
-    tag_manifests: list[Manifest]
-    fetch: dict[str, FetchEntry]
-    out: list[Issue]
 
 
 def check_bag(bag: Path | BagSource, *, fast: bool = False, completeness_only: bool = False,
@@ -193,16 +185,6 @@ def _verify(bag: _Bag, jobs: dict[str, list[Expectation]], progress: Progress | 
         progress(0, 0)
 
 
-class Expectation:
-    """One checksum a manifest claims for one file."""
-
-    __slots__ = ("algorithm", "bagit_algorithm", "digest", "manifest", "listed_as")
-
-    def __init__(self, algorithm: str, bagit_algorithm: str, digest: str, manifest: str, listed_as: str):
-        self.algorithm, self.bagit_algorithm, self.digest = algorithm, bagit_algorithm, digest
-        self.manifest, self.listed_as = manifest, listed_as
-
-
 _FIELDS_LIMIT = 1 << 20
 
 
@@ -239,70 +221,6 @@ def _payload_totals(bag: _Bag) -> tuple[int, int]:
     return len(sizes), sum(sizes)
 
 
-def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issue]) -> _Bag:
-    payload = listing.payload()
-    tags = listing.tags()
-    if "data" not in listing.dirs:
-        out.append(issues.make("E501", path="data", detail="the payload folder data/ is missing; every bag has "
-                                                           "one (it may be empty)"))
-    payload_names, tag_names = find_manifests([p for p in tags if "/" not in p])
-    if not payload_names:
-        out.append(issues.make("E502", detail="no payload manifest (manifest-<algorithm>.txt) in the bag; "
-                                              "add one (sha512): without it nothing can be verified"))
-    manifests = [_read_manifest(source, name, decl, out) for name in payload_names + tag_names]
-    weak_only([m for m in manifests if m], out)
-    bag = _Bag(source, listing, decl, payload, tags, dict(listing.refused),
-               [m for m in manifests if m and m.kind == "payload"], [m for m in manifests if m and m.kind == "tag"],
-               {}, out)
-    bag.fetch = _read_fetch(bag)
-    return bag
-
-
-def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Issue]) -> Manifest | None:
-    try:
-        return read_manifest(name, source.read_bytes(name, limit=None), decl, out)
-    except SourceError as exc:
-        out.append(issues.make("E501", path=name, detail=str(exc)))
-        return None
-
-
-def _read_text(source: BagSource, name: str, decl: Declaration, code: str, out: list[Issue]) -> str | None:
-    try:
-        raw = source.read_bytes(name)
-    except SourceError as exc:
-        out.append(issues.make(code, path=name, detail=str(exc)))
-        return None
-    return decode_tag_file(raw, decl, name, code, out)
-
-
-def _read_info(source: BagSource, decl: Declaration, out: list[Issue]) -> tuple[str | None, list[tuple[str, str]]]:
-    """bag-info.txt (package-info.txt before 0.96); optional, so absence is not a problem here."""
-    for name in ("bag-info.txt", "package-info.txt"):
-        if source.listing().is_file(name):
-            text = _read_text(source, name, decl, "E501", out)
-            return name, parse_bag_info(text or "", name, decl.rules, out)
-    return None, []
-
-
-def _read_fetch(bag: _Bag) -> dict[str, FetchEntry]:
-    if not bag.listing.is_file("fetch.txt"):
-        return {}
-    text = _read_text(bag.source, "fetch.txt", bag.decl, "E502", bag.out)
-    entries = {e.path: e for e in parse_fetch(text or "", bag.decl.rules, bag.out)}
-    listed = set().union(*(m.entries for m in bag.payload_manifests)) if bag.payload_manifests else set()
-    for path, entry in entries.items():
-        if path not in listed:
-            detail = (f"fetch.txt line {entry.line}: {path} is in no payload manifest, so it cannot be verified "
-                      "once fetched; add it to every payload manifest")
-            code = "E502" if bag.decl.rules >= (1, 0) else "W507"
-            bag.out.append(issues.make(code, path="fetch.txt", line=entry.line, detail=detail))
-    return entries
-
-
-def _holes(bag: _Bag) -> list[str]:
-    return sorted(p for p in bag.fetch if p not in bag.payload)
-
-
 def _check_oxum(bag: _Bag, info_name: str | None, info: list[tuple[str, str]]) -> None:
     """Compare Payload-Oxum (optional) with the payload on disk."""
     values = [v for label, v in info if label.lower() == "payload-oxum"]
@@ -331,115 +249,8 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _locate(bag: _Bag, path: str, nfc: dict[str, str]) -> str | None:
-    """The file on disk a manifest path names: exact, else equal after Unicode NFC
-    normalization (names change when bags move through macOS), else without
-    trailing blanks (added by some tools, stripped by bagit-python)."""
-    for candidate in dict.fromkeys((path, path.rstrip(" \t"))):
-        if candidate in bag.payload or candidate in bag.tag_files:
-            return candidate
-        found = nfc.get(unicodedata.normalize("NFC", candidate))
-        if found:
-            return found
-    return None
-
-
-def _check_payload_coverage(bag: _Bag) -> defaultdict[str, list[Expectation]]:
-    """Every listed file present, every present file listed (in every manifest from 1.0)."""
-    nfc: dict[str, str] = {}
-    for rel in sorted(bag.payload):
-        nfc.setdefault(unicodedata.normalize("NFC", rel), rel)
-    listed: dict[str, set[str]] = {rel: set() for rel in bag.payload}
-    missing: dict[str, list[str]] = defaultdict(list)
-    jobs: defaultdict[str, list[Expectation]] = defaultdict(list)
-    for m in bag.payload_manifests:
-        for path, entry in m.entries.items():
-            found = _locate(bag, path, nfc)
-            if found is None:
-                missing[path].append(m.name)
-                continue
-            if found != path:
-                how = "trailing blanks" if found == path.rstrip(" \t") else "other Unicode normalization"
-                bag.out.append(issues.make("W507", path=m.name, line=entry.line,
-                                           detail=f"{m.name} line {entry.line} names {path!r}, found on disk as "
-                                                  f"{found!r} ({how})"))
-            listed.get(found, set()).add(m.name)
-            if entry.digest and m.algorithm:
-                jobs[found].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
-    _report_missing(bag, missing)
-    _report_unlisted(bag, listed)
-    return jobs
-
-
-def _report_missing(bag: _Bag, missing: dict[str, list[str]]) -> None:
-    for path, names in sorted(missing.items()):
-        fetch = bag.fetch.get(path)
-        if path in bag.refused:
-            continue  # present but unusable, reported as such
-        if path in bag.listing.dirs:
-            bag.out.append(issues.make("E502", path=path, detail=f"{', '.join(names)} list the folder {path}; "
-                                                                 "manifests list files only, remove the line"))
-        elif fetch is not None:
-            bag.out.append(issues.make("E509", path=path, file=path, url=fetch.url))
-        else:
-            bag.out.append(issues.make("E504", path=path, file=path, manifest=", ".join(names)))
-
-
-def _report_unlisted(bag: _Bag, listed: dict[str, set[str]]) -> None:
-    names = [m.name for m in bag.payload_manifests]
-    if not names:
-        return
-    for rel in sorted(listed):
-        absent = [n for n in names if n not in listed[rel]]
-        if not absent:
-            continue
-        if bag.decl.rules >= (1, 0):
-            for name in absent:
-                bag.out.append(issues.make("E505", path=rel, file=rel, manifest=name))
-        elif len(absent) == len(names):
-            bag.out.append(issues.make("E505", path=rel, file=rel,
-                                       manifest=names[0] if len(names) == 1 else "any payload manifest"))
-        else:
-            bag.out.append(issues.make("W527", path=rel, detail=f"{rel} is listed in {', '.join(sorted(listed[rel]))} "
-                                                                f"but not in {', '.join(absent)}; from BagIt 1.0 every "
-                                                                "payload manifest must list every file"))
-
-
-def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
-    jobs: dict[str, list[Expectation]] = defaultdict(list)
-    for m in bag.tag_manifests:
-        for path, entry in m.entries.items():
-            if _tag_entry_ok(bag, m, path, entry.line) and entry.digest and m.algorithm:
-                jobs[path].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
-    sets = {m.name: frozenset(m.entries) for m in bag.tag_manifests}
-    if len(set(sets.values())) > 1:
-        summary = "; ".join(f"{name}: {', '.join(sorted(s)) or '(nothing)'}" for name, s in sets.items())
-        bag.out.append(issues.make("W527", path=bag.tag_manifests[0].name,
-                                   detail=f"the tag manifests list different files ({summary}); "
-                                          "each should list the same tag files"))
-    if bag.tag_manifests:
-        covered = set().union(*sets.values())
-        for rel in sorted(bag.tag_files):
-            if rel not in covered and not _TAG_MANIFEST.fullmatch(rel):
-                bag.out.append(issues.make("W507", path=rel, detail=f"tag file {rel} is in no tag manifest, so a "
-                                                                    "change to it would go unnoticed"))
-    return jobs
-
-
-def _tag_entry_ok(bag: _Bag, m: Manifest, path: str, line: int) -> bool:
-    if _TAG_MANIFEST.fullmatch(path):
-        detail = f"{m.name} line {line} lists tag manifest {path}; tag manifests must not list each other"
-        code = "E508" if bag.decl.rules >= (1, 0) else "W507"
-        bag.out.append(issues.make(code, path=m.name, line=line, detail=detail))
-        return False
-    if path not in bag.tag_files:
-        if path not in bag.refused:
-            bag.out.append(issues.make("E508", path=path,
-                                       detail=f"tag file {path} is listed in {m.name} line {line} but missing from "
-                                              "the bag; "
-                                              "restore it or remove the line"))
-        return False
-    return True
+def _holes(bag: _Bag) -> list[str]:
+    return sorted(p for p in bag.fetch if p not in bag.payload)
 
 
 def _lint(bag: _Bag) -> None:

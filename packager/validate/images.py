@@ -1,11 +1,11 @@
 """The images of the metadata layer: what each image embeds, and its pixels.
 
-:mod:`packager.metacheck` reads the sidecars and works out what each image
+:mod:`.metacheck` reads the sidecars and works out what each image
 should say (:class:`Expectations`: its Dublin Core values from its
 metadata.csv row, or from records.json when the row is damaged; its pixel
 digest and, in our bags, the tag set records.json says was written). This
 module owns everything after that, and never reads a sidecar nor imports
-:mod:`packager.metacheck`:
+the sidecar modules (:mod:`.metacheck`, :mod:`.metacsv`, :mod:`.sidecars`):
 
 * reading embedded tags through the source's short-lived local copies
   (``source.local_files``), :data:`READ_BATCH` images per reader call, so

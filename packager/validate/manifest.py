@@ -1,6 +1,6 @@
 """BagIt validator: reading payload and tag manifests.
 
-Part of the receiving side (see :mod:`packager.bagit_check`). A manifest is
+Part of the receiving side (see :mod:`.check`). A manifest is
 read line by line; a bad line is reported and skipped, the rest still counts.
 """
 

@@ -1,6 +1,6 @@
 """BagIt validator helpers: algorithm names, manifest path decoding and path safety.
 
-Part of the receiving side (see :mod:`packager.bagit_check`). A path read
+Part of the receiving side (see :mod:`.check`). A path read
 from a manifest or ``fetch.txt`` is hostile until proven otherwise: it must
 stay inside the bag whatever a POSIX shell, a Windows API or a naive string
 prefix test would make of it. These checks are lexical; the caller adds the

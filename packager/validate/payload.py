@@ -1,6 +1,6 @@
 """BagIt validator: the files of a bag folder actually on disk.
 
-Part of the receiving side (see :mod:`packager.bagit_check`). The walk never
+Part of the receiving side (see :mod:`.check`). The walk never
 follows a symbolic link out of the bag and never opens anything but regular
 files (a FIFO in the payload would otherwise hang the validator).
 """

@@ -1,7 +1,7 @@
 """BagIt profiles: what a profile requires of a bag, checked against what the validator found.
 
 A profile (BagIt Profiles specification 1.4.0, DART or LoC Bagger JSON; see
-:mod:`packager.bagit_profile_formats`) is read into one :class:`Profile`;
+:mod:`.profile_formats`) is read into one :class:`Profile`;
 :func:`check_profile` compares it with :class:`BagFacts`, the few facts the
 validator gathers about a bag, and returns every failure as a coded issue
 (E530-E539, W530-W533), never only the first. Profiles are local files: this
@@ -20,7 +20,7 @@ Rules decided here, where the specification leaves room:
   profiles state what they need in their own tag lists (BTR lists it).
 * BagIt's own files (bagit.txt, bag-info.txt, fetch.txt, manifests and tag
   manifests) are governed by their own fields, not by Tag-Files-Allowed.
-* Path patterns: see :func:`packager.bagit_profile_formats.pattern` (``*``
+* Path patterns: see :func:`.profile_formats.pattern` (``*``
   matches any run of characters, ``/`` included).
 * Data-Empty: the payload holds no file, or a single zero-length file (1.4.0).
 * Every check runs, even after a failed Accept-BagIt-Version or

@@ -12,7 +12,7 @@ outside its allowed set, a profile no bag could satisfy) raises
 :class:`ProfileError` listing every such problem at once. Problems that leave
 the profile usable (incomplete ``BagIt-Profile-Info``, unknown fields,
 required files the allowed patterns do not cover) become warnings in
-:attr:`Profile.notes`, which :func:`packager.bagit_profile.check_profile`
+:attr:`Profile.notes`, which :func:`.profile.check_profile`
 reports first.
 """
 

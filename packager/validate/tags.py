@@ -1,6 +1,6 @@
 """BagIt validator: reading tag files (bagit.txt, bag-info.txt, fetch.txt).
 
-Part of the receiving side (see :mod:`packager.bagit_check`). Each reader
+Part of the receiving side (see :mod:`.check`). Each reader
 returns what it could make of the file plus every problem found, so that a
 broken tag file does not hide the problems behind it.
 """
@@ -13,8 +13,9 @@ import urllib.parse
 from dataclasses import dataclass
 
 from packager import issues
-from .source import BagSource, SourceError
+from .source import BagSource
 from .paths import PathContext, check_area, decode_path, normalise_path
+from packager.errors import SourceError
 from packager.model import Issue
 
 KNOWN_VERSIONS = {(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)}

@@ -1,9 +1,9 @@
 """Receiving-side validation: BagIt rules, a BagIt profile, then the metadata inside.
 
-Composes :mod:`packager.bagit_check` (structure, manifests, checksums),
-:mod:`packager.bagit_profile` (what a repository's profile asks of the bag)
-and :mod:`packager.metacheck` (sidecars against payload and embedded tags).
-The bag is a folder or an archive read in place (:mod:`packager.bagit_source`);
+Composes :mod:`.check` (structure, manifests, checksums),
+:mod:`.profile` (what a repository's profile asks of the bag)
+and :mod:`.metacheck` (sidecars against payload and embedded tags).
+The bag is a folder or an archive read in place (:mod:`.opening`);
 everything is re-read from it and the bag writer is never imported.
 """
 
@@ -18,7 +18,7 @@ from packager import issues
 from . import metacheck
 from .check import BagCheck, check_bag
 from .profile import BagFacts, Profile, builtin_profile, check_profile, load_profile
-from .source import open_source
+from .opening import open_source
 from packager.files.exiftool import ExifToolSession
 from packager.errors import PackagerError
 from packager.model import ERROR, WARNING, Issue
@@ -97,7 +97,7 @@ def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool 
     started when the metadata layer needs one and none is given; when none
     can be started, everything else is still checked and reported, and
     ``incomplete`` says why the embedded tags were not.
-    Raises :class:`~packager.bagit_profile.ProfileError` for an unusable profile file.
+    Raises :class:`~.profile.ProfileError` for an unusable profile file.
     """
     chosen = load_profile(profile) if isinstance(profile, Path) else profile
     bag_progress = (lambda done, total: progress("verify", done, total)) if progress else None

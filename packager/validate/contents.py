@@ -1,0 +1,95 @@
+"""What the BagIt checks read from a bag before judging it: :class:`_Bag`.
+
+:func:`_load` lists the payload and tag files, reads every manifest
+(:mod:`.manifest`) and ``fetch.txt`` (:mod:`.tags`) once, reporting what
+cannot be read; :func:`_read_info` reads ``bag-info.txt``. The checks in
+:mod:`.check` and :mod:`.coverage` then work on the :class:`_Bag` alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packager import issues
+from packager.errors import SourceError
+from packager.model import Issue
+
+from .manifest import Manifest, find_manifests, read_manifest, weak_only
+from .source import BagSource, Listing
+from .tags import Declaration, FetchEntry, decode_tag_file, parse_bag_info, parse_fetch
+
+
+@dataclass
+class _Bag:
+    """Everything read from the bag, shared by the checks below."""
+
+    source: BagSource
+    listing: Listing
+    decl: Declaration
+    payload: dict[str, int]  # files under data/ -> size
+    tag_files: dict[str, int]  # files outside data/ -> size
+    refused: dict[str, int]  # present, but not to be opened (links out of the bag, FIFOs...): reported
+    payload_manifests: list[Manifest]
+    tag_manifests: list[Manifest]
+    fetch: dict[str, FetchEntry]
+    out: list[Issue]
+
+
+def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issue]) -> _Bag:
+    payload = listing.payload()
+    tags = listing.tags()
+    if "data" not in listing.dirs:
+        out.append(issues.make("E501", path="data", detail="the payload folder data/ is missing; every bag has "
+                                                           "one (it may be empty)"))
+    payload_names, tag_names = find_manifests([p for p in tags if "/" not in p])
+    if not payload_names:
+        out.append(issues.make("E502", detail="no payload manifest (manifest-<algorithm>.txt) in the bag; "
+                                              "add one (sha512): without it nothing can be verified"))
+    manifests = [_read_manifest(source, name, decl, out) for name in payload_names + tag_names]
+    weak_only([m for m in manifests if m], out)
+    bag = _Bag(source, listing, decl, payload, tags, dict(listing.refused),
+               [m for m in manifests if m and m.kind == "payload"], [m for m in manifests if m and m.kind == "tag"],
+               {}, out)
+    bag.fetch = _read_fetch(bag)
+    return bag
+
+
+def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Issue]) -> Manifest | None:
+    try:
+        return read_manifest(name, source.read_bytes(name, limit=None), decl, out)
+    except SourceError as exc:
+        out.append(issues.make("E501", path=name, detail=str(exc)))
+        return None
+
+
+def _read_text(source: BagSource, name: str, decl: Declaration, code: str, out: list[Issue]) -> str | None:
+    try:
+        raw = source.read_bytes(name)
+    except SourceError as exc:
+        out.append(issues.make(code, path=name, detail=str(exc)))
+        return None
+    return decode_tag_file(raw, decl, name, code, out)
+
+
+def _read_info(source: BagSource, decl: Declaration, out: list[Issue]) -> tuple[str | None, list[tuple[str, str]]]:
+    """bag-info.txt (package-info.txt before 0.96); optional, so absence is not a problem here."""
+    for name in ("bag-info.txt", "package-info.txt"):
+        if source.listing().is_file(name):
+            text = _read_text(source, name, decl, "E501", out)
+            return name, parse_bag_info(text or "", name, decl.rules, out)
+    return None, []
+
+
+def _read_fetch(bag: _Bag) -> dict[str, FetchEntry]:
+    if not bag.listing.is_file("fetch.txt"):
+        return {}
+    text = _read_text(bag.source, "fetch.txt", bag.decl, "E502", bag.out)
+    entries = {e.path: e for e in parse_fetch(text or "", bag.decl.rules, bag.out)}
+    listed = set().union(*(m.entries for m in bag.payload_manifests)) if bag.payload_manifests else set()
+    for path, entry in entries.items():
+        if path not in listed:
+            detail = (f"fetch.txt line {entry.line}: {path} is in no payload manifest, so it cannot be verified "
+                      "once fetched; add it to every payload manifest")
+            code = "E502" if bag.decl.rules >= (1, 0) else "W507"
+            bag.out.append(issues.make(code, path="fetch.txt", line=entry.line, detail=detail))
+    return entries

@@ -1,0 +1,143 @@
+"""Manifest completeness: every listed file present, every present file listed.
+
+For the payload manifests (E504 missing, E505 unlisted, E509 still to fetch,
+W527 when manifests list different files before 1.0) and the tag manifests
+(E508, W507). Matching a manifest path to a file on disk tolerates what
+moving a bag between systems does to names (Unicode normalization, trailing
+blanks), with a warning. What each manifest claims becomes an
+:class:`Expectation` for :mod:`.check` to verify by hashing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+
+from packager import issues
+
+from .contents import _Bag
+from .manifest import Manifest
+
+_TAG_MANIFEST = re.compile(r"tagmanifest-.+\.txt")
+
+
+class Expectation:
+    """One checksum a manifest claims for one file."""
+
+    __slots__ = ("algorithm", "bagit_algorithm", "digest", "manifest", "listed_as")
+
+    def __init__(self, algorithm: str, bagit_algorithm: str, digest: str, manifest: str, listed_as: str):
+        self.algorithm, self.bagit_algorithm, self.digest = algorithm, bagit_algorithm, digest
+        self.manifest, self.listed_as = manifest, listed_as
+
+
+def _locate(bag: _Bag, path: str, nfc: dict[str, str]) -> str | None:
+    """The file on disk a manifest path names: exact, else equal after Unicode NFC
+    normalization (names change when bags move through macOS), else without
+    trailing blanks (added by some tools, stripped by bagit-python)."""
+    for candidate in dict.fromkeys((path, path.rstrip(" \t"))):
+        if candidate in bag.payload or candidate in bag.tag_files:
+            return candidate
+        found = nfc.get(unicodedata.normalize("NFC", candidate))
+        if found:
+            return found
+    return None
+
+
+def _check_payload_coverage(bag: _Bag) -> defaultdict[str, list[Expectation]]:
+    """Every listed file present, every present file listed (in every manifest from 1.0)."""
+    nfc: dict[str, str] = {}
+    for rel in sorted(bag.payload):
+        nfc.setdefault(unicodedata.normalize("NFC", rel), rel)
+    listed: dict[str, set[str]] = {rel: set() for rel in bag.payload}
+    missing: dict[str, list[str]] = defaultdict(list)
+    jobs: defaultdict[str, list[Expectation]] = defaultdict(list)
+    for m in bag.payload_manifests:
+        for path, entry in m.entries.items():
+            found = _locate(bag, path, nfc)
+            if found is None:
+                missing[path].append(m.name)
+                continue
+            if found != path:
+                how = "trailing blanks" if found == path.rstrip(" \t") else "other Unicode normalization"
+                bag.out.append(issues.make("W507", path=m.name, line=entry.line,
+                                           detail=f"{m.name} line {entry.line} names {path!r}, found on disk as "
+                                                  f"{found!r} ({how})"))
+            listed.get(found, set()).add(m.name)
+            if entry.digest and m.algorithm:
+                jobs[found].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
+    _report_missing(bag, missing)
+    _report_unlisted(bag, listed)
+    return jobs
+
+
+def _report_missing(bag: _Bag, missing: dict[str, list[str]]) -> None:
+    for path, names in sorted(missing.items()):
+        fetch = bag.fetch.get(path)
+        if path in bag.refused:
+            continue  # present but unusable, reported as such
+        if path in bag.listing.dirs:
+            bag.out.append(issues.make("E502", path=path, detail=f"{', '.join(names)} list the folder {path}; "
+                                                                 "manifests list files only, remove the line"))
+        elif fetch is not None:
+            bag.out.append(issues.make("E509", path=path, file=path, url=fetch.url))
+        else:
+            bag.out.append(issues.make("E504", path=path, file=path, manifest=", ".join(names)))
+
+
+def _report_unlisted(bag: _Bag, listed: dict[str, set[str]]) -> None:
+    names = [m.name for m in bag.payload_manifests]
+    if not names:
+        return
+    for rel in sorted(listed):
+        absent = [n for n in names if n not in listed[rel]]
+        if not absent:
+            continue
+        if bag.decl.rules >= (1, 0):
+            for name in absent:
+                bag.out.append(issues.make("E505", path=rel, file=rel, manifest=name))
+        elif len(absent) == len(names):
+            bag.out.append(issues.make("E505", path=rel, file=rel,
+                                       manifest=names[0] if len(names) == 1 else "any payload manifest"))
+        else:
+            bag.out.append(issues.make("W527", path=rel, detail=f"{rel} is listed in {', '.join(sorted(listed[rel]))} "
+                                                                f"but not in {', '.join(absent)}; from BagIt 1.0 every "
+                                                                "payload manifest must list every file"))
+
+
+def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
+    jobs: dict[str, list[Expectation]] = defaultdict(list)
+    for m in bag.tag_manifests:
+        for path, entry in m.entries.items():
+            if _tag_entry_ok(bag, m, path, entry.line) and entry.digest and m.algorithm:
+                jobs[path].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
+    sets = {m.name: frozenset(m.entries) for m in bag.tag_manifests}
+    if len(set(sets.values())) > 1:
+        summary = "; ".join(f"{name}: {', '.join(sorted(s)) or '(nothing)'}" for name, s in sets.items())
+        bag.out.append(issues.make("W527", path=bag.tag_manifests[0].name,
+                                   detail=f"the tag manifests list different files ({summary}); "
+                                          "each should list the same tag files"))
+    if bag.tag_manifests:
+        covered = set().union(*sets.values())
+        for rel in sorted(bag.tag_files):
+            if rel not in covered and not _TAG_MANIFEST.fullmatch(rel):
+                bag.out.append(issues.make("W507", path=rel, detail=f"tag file {rel} is in no tag manifest, so a "
+                                                                    "change to it would go unnoticed"))
+    return jobs
+
+
+def _tag_entry_ok(bag: _Bag, m: Manifest, path: str, line: int) -> bool:
+    if _TAG_MANIFEST.fullmatch(path):
+        detail = f"{m.name} line {line} lists tag manifest {path}; tag manifests must not list each other"
+        code = "E508" if bag.decl.rules >= (1, 0) else "W507"
+        bag.out.append(issues.make(code, path=m.name, line=line, detail=detail))
+        return False
+    if path not in bag.tag_files:
+        if path not in bag.refused:
+            bag.out.append(issues.make("E508", path=path,
+                                       detail=f"tag file {path} is listed in {m.name} line {line} but missing from "
+                                              "the bag; "
+                                              "restore it or remove the line"))
+        return False
+    return True
