@@ -21,7 +21,7 @@ CHINA = {"country": "China", "country_code": "CHN"}
 BEIJING_IDS = ("http://sws.geonames.org/1816670/", "urn:iso:std:iso:3166:-2:CN-BJ", CN)
 
 
-def found(caption: str) -> tuple[list[Location], list[tuple[str, str]]]:
+def found(caption: str) -> tuple[list[Location], list[tuple[str, dict[str, str]]]]:
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
     mentions = vocab.longest(vocab.proper_matcher().find(caption))
@@ -230,7 +230,8 @@ def test_town_province_form_still_takes_unknown_towns() -> None:
 def test_ambiguous_town_is_reported_not_guessed() -> None:
     locations, notes = found("Officers in Rongcheng check papers.")
     assert locations == []
-    assert [code for code, _ in notes] == ["W203"] and "Shandong" in notes[0][1] and "Hebei" in notes[0][1]
+    assert [code for code, _ in notes] == ["W203"] and notes[0][1]["name"] == "Rongcheng"
+    assert "Shandong" in notes[0][1]["candidates"] and "Hebei" in notes[0][1]["candidates"]
 
 
 @pytest.mark.parametrize("caption, expected", [
@@ -247,7 +248,8 @@ def test_ambiguity_resolved_by_qualifier_context_or_population(caption: str, exp
 
 def test_namesakes_of_similar_size_are_reported() -> None:
     locations, notes = found("A street in Springfield.")
-    assert locations == [] and notes[0][0] == "W203" and "Missouri" in notes[0][1] and "Illinois" in notes[0][1]
+    assert locations == [] and notes[0][0] == "W203" and "Missouri" in notes[0][1]["candidates"]
+    assert "Illinois" in notes[0][1]["candidates"]
 
 
 # --- false positives ---------------------------------------------------------------------------

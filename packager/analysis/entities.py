@@ -41,7 +41,8 @@ class Agents:
     persons_mentioned: tuple[str, ...]
     events: tuple[str, ...]
     products: tuple[str, ...]  # products named anywhere, for the keywords
-    notes: tuple[tuple[str, str], ...] = ()  # (issue code, detail): names found by a role word or form (NOTE_FIELDS)
+    # (issue code, the values its message names): names found by a role word or form (NOTE_FIELDS)
+    notes: tuple[tuple[str, dict[str, str]], ...] = ()
 
 
 def collect(mentions: list[Mention], first_end: int, text: str | None = None, shown_start: int = 0) -> Agents:
@@ -63,7 +64,7 @@ def collect(mentions: list[Mention], first_end: int, text: str | None = None, sh
     mentioned: list[str] = []
     events_shown: list[str] = []
     products: list[str] = []
-    notes: list[tuple[str, str]] = [("I210", f"{p.name!r} (after {p.role!r})") for p in unlisted]
+    notes: list[tuple[str, dict[str, str]]] = [("I210", {"name": p.name, "role": p.role}) for p in unlisted]
     for mention in found:
         term, in_first = mention.term, shown_start <= mention.start and mention.end <= first_end
         if term.kind == "product":
@@ -128,11 +129,11 @@ def _inside(inner: Mention, outer: Mention) -> bool:
                                                                                                  outer.end)
 
 
-def _note(notes: list[tuple[str, str]], code: str, term: Term, added: list[str]) -> None:
+def _note(notes: list[tuple[str, dict[str, str]]], code: str, term: Term, added: list[str]) -> None:
     """I211/I212 for a name found by its form that made it into a field: the archivist should check it."""
-    detail = f"{term.name!r}"
-    if term.data.get("unlisted") and term.name in added and (code, detail) not in notes:
-        notes.append((code, detail))
+    note = (code, {"name": term.name})
+    if term.data.get("unlisted") and term.name in added and note not in notes:
+        notes.append(note)
 
 
 def _add(values: list[str], value: str) -> None:

@@ -120,14 +120,14 @@ def with_default_place(cfg: CollectionConfig) -> CollectionConfig:
     return replace(cfg, info=replace(cfg.info, default_location=location))
 
 
-def _config_error(path: Path, detail: str) -> ConfigError:
-    issue = issues.make("E003", path=str(path), detail=detail)
+def _config_error(path: Path, problem: str) -> ConfigError:
+    issue = issues.make("E003", path=str(path), problem=problem)
     return ConfigError(f"{path}: {issue.message}", [issue])
 
 
-def _refused(item: Item, name: str, value: str, detail: str) -> Issue:
+def _refused(item: Item, name: str, value: str, reason: str) -> Issue:
     return issues.make("E310", path=item.source, line=item.line, field=name, value=value, source=item.source,
-                       detail=detail + "; the analysed value is kept")
+                       reason=reason)
 
 
 def _convert(name: str, value: str, kind: Any) -> Any:

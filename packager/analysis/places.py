@@ -41,7 +41,7 @@ from . import cjk, geo, landmarks, placeguards
 from .text import is_truncated, sentence_spans
 from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer
 
-Note = tuple[str, str]  # (issue code, detail)
+Note = tuple[str, dict[str, str]]  # (issue code, the values its message template names)
 POPULATION_RATIO = 10  # a namesake this many times larger is the one meant
 _OPENING_WORDS = frozenset({"in", "at", "on", "near", "the", "a", "an", "from", "of", "to", "by", "outside"})
 _TOWN_NAME = r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2}"
@@ -131,7 +131,7 @@ def _landmarks(text: str, span: tuple[int, int], occupied: list[tuple[int, int]]
         if any(p.location.sublocation == mark.name for p in out):
             continue  # each distinct landmark once, in order of mention
         out.append(Place(mark.start, mark.end, replace(base, sublocation=mark.name), None))
-        notes.append(("I205", f"{mark.name!r} is not in the gazetteer; recorded as the sublocation from its form"))
+        notes.append(("I205", {"name": mark.name}))
     return out
 
 
@@ -305,8 +305,7 @@ def _qualifiers(text: str, start: int, end: int, groups: list[Group], taken: lis
             country_code=region.location.country_code,
             identifiers=tuple(i for i in region.location.identifiers if i.startswith("urn:iso")))
         extra.append(Place(town_start, match.end("name"), location, None))
-        notes.append(("I204", (f"{name!r} is not in the gazetteer; recorded as a place in "
-                               f"{region.location.label()} from the '{name} ({match.group('qual')})' form")))
+        notes.append(("I204", {"name": name, "region": region.location.label(), "qualifier": match.group("qual")}))
     extra += _cued_small_towns(text, start, end, groups, taken + [(p.start, p.end) for p in extra], gaz, notes)
     return qualified, extra
 
@@ -327,8 +326,7 @@ def _cued_small_towns(text: str, start: int, end: int, groups: list[Group], take
         location = _small_town(name, region, gaz) if region is not None else None
         if location is not None:
             out.append(Place(a, b, location, None))
-            notes.append(("I206", f"{name!r} is below the main place data's size; found among GeoNames' smaller "
-                                  f"towns in {region.location.label()} from its cue"))
+            notes.append(("I206", {"name": name, "region": region.location.label()}))
     return out
 
 
@@ -387,9 +385,7 @@ def _choose(group: Group, region: Candidate | None, context: set[str], notes: li
     if len(candidates) == 1:
         return candidates[0]
     options = "; ".join(sorted({c.location.label() for c in candidates}))
-    notes.append(("W203", (f"place name {group.text!r} is ambiguous ({options}); none was recorded. "
-                           f"Write it as '{group.text} (Province)' or set city and province_state "
-                           "in a CSV override")))
+    notes.append(("W203", {"name": group.text, "candidates": options}))
     return None
 
 

@@ -46,8 +46,8 @@ def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
     return mark(overrides.with_defaults(record, info), record, COLLECTION), found
 
 
-def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[str, str, str]], bool]:
-    """The record with the caption's analysed fields, notes (code, detail, field) and whether it is cut off."""
+def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[str, dict[str, str], str]], bool]:
+    """The record with the caption's analysed fields, notes (code, values, field) and whether it is cut off."""
     caption = record.description
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
@@ -72,8 +72,8 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
         persons_mentioned=agents.persons_mentioned,
         events=agents.events,
     )
-    return analysed, [(code, detail, "locations") for code, detail in notes] + [
-        (code, detail, entities.NOTE_FIELDS[code]) for code, detail in agents.notes], truncated
+    return analysed, [(code, values, "locations") for code, values in notes] + [
+        (code, values, entities.NOTE_FIELDS[code]) for code, values in agents.notes], truncated
 
 
 def _collection_facts(info: CollectionInfo) -> dict[str, object]:
@@ -101,14 +101,14 @@ def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int,
     return sorted(inside, key=lambda m: m.start)
 
 
-def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, str, str]]) -> list[Issue]:
+def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, dict[str, str], str]]) -> list[Issue]:
     """W201 only when the analysis saw the cut and no override denied it; I202 after location overrides."""
     where = {"path": item.source, "line": item.line}
     found: list[Issue] = []
     if cut_off and item.caption:
         found.append(issues.make("W201", field="description", tail=text.tail(item.caption), **where))
-    for code, detail, field in notes:
-        found.append(issues.make(code, field=field, detail=detail, **where))
+    for code, values, field in notes:
+        found.append(issues.make(code, path=item.source, line=item.line, field=field, **values))
     if item.caption and not record.locations:
         found.append(issues.make("I202", field="locations", **where))
     return found

@@ -121,4 +121,4 @@ def _relpath_problem(relpath: object) -> str | None:
 
 def refuse(message: str, path: str, detail: str) -> BagError:
     """A BagError carrying an E402 issue (the bag cannot be written as asked)."""
-    return BagError(message, [issues.make("E402", path=path, detail=detail)])
+    return BagError(message, [issues.make("E402", path=path, problem=detail)])

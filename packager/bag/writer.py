@@ -216,13 +216,11 @@ class BagWriter:
         self._entries[relpath] = _Entry(stat.st_size, stat.st_mtime_ns, digests.hexdigests())
 
     def _warn_risky_name(self, relpath: str) -> None:
-        if "%" in relpath and relpath not in self._entries:
-            detail = (f"payload name data/{relpath} contains '%': it is written as %25 as RFC 8493 requires, "
-                      "but bagit-python 1.9.0 does not decode %25 and will report the file missing; "
-                      "rename the file if the bag must pass that tool")
-            if not any(i.path == f"data/{relpath}" for i in self.issues):
-                LOG.warning(detail)
-                self.issues.append(issues.make("W404", path=f"data/{relpath}", detail=detail))
+        name = f"data/{relpath}"
+        if "%" in relpath and relpath not in self._entries and not any(i.path == name for i in self.issues):
+            issue = issues.make("W404", path=name)
+            LOG.warning(issue.message)
+            self.issues.append(issue)
 
     def _check_payload_complete(self) -> None:
         """Every staged file must have been hashed, and not changed since."""
@@ -242,7 +240,7 @@ class BagWriter:
                     problems.append(f"data/{rel} changed after it was hashed; call record() again")
         problems += [f"data/{rel} was recorded but is gone" for rel in sorted(set(self._entries) - seen)]
         if problems:
-            raise BagError("; ".join(problems), [issues.make("E402", path=self.name, detail=p) for p in problems])
+            raise BagError("; ".join(problems), [issues.make("E402", path=self.name, problem=p) for p in problems])
 
 
 def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int) -> list[tuple[str, str]]:

@@ -96,7 +96,7 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _encoding_error(name: str, line: int, why: str) -> CollectionError:
-    issue = issues.make("E103", path=name, line=line, detail=f"{name}, line {line}: {why}")
+    issue = issues.make("E103", path=name, line=line, problem=why)
     return CollectionError(issue.message, [issue])
 
 
@@ -172,8 +172,8 @@ def _read_csv(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
     return entries, found
 
 
-def _csv_error(path: Path, detail: str, line: int | None = None) -> Issue:
-    return issues.make("E107", path=str(path), line=line, source=str(path), detail=detail)
+def _csv_error(path: Path, problem: str, line: int | None = None) -> Issue:
+    return issues.make("E107", path=str(path), line=line, source=str(path), problem=problem)
 
 
 def _csv_header(reader: Any, path: Path) -> tuple[list[str] | None, list[Issue]]:
@@ -191,16 +191,16 @@ def _csv_header(reader: Any, path: Path) -> tuple[list[str] | None, list[Issue]]
     header = [cell.strip().lower() for cell in row]
     missing = [name for name in CSV_REQUIRED if name not in header]
     if missing:
-        detail = (f"line 1 is not a header naming the columns filename and caption (missing: {', '.join(missing)});"
-                  " add a first line such as 'filename,caption'")
-        return None, [_csv_error(path, detail, 1)]
+        problem = (f"line 1 is not a header naming the columns filename and caption (missing: {', '.join(missing)});"
+                   " add a first line such as 'filename,caption'")
+        return None, [_csv_error(path, problem, 1)]
     twice = sorted({name for name in header if header.count(name) > 1 and name})
     if twice:
         return None, [_csv_error(path, f"column {', '.join(twice)} appears more than once in the header", 1)]
     found = []
     for index, name in enumerate(header):
         if name not in CSV_REQUIRED and name not in OVERRIDE_FIELDS:
-            found.append(issues.make("W111", path=str(path), line=1, detail=(
+            found.append(issues.make("W111", path=str(path), line=1, problem=(
                 f"{path}: column {index + 1} {name!r} is not a record field and is ignored; "
                 f"known: {', '.join(sorted(OVERRIDE_FIELDS))}")))
             header[index] = ""

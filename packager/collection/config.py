@@ -54,8 +54,8 @@ class CollectionConfig:
     review: Path | None = None  # the review sheet (it need not exist)
 
 
-def _fail(detail: str, path: Path) -> ConfigError:
-    issue = issues.make("E003", path=str(path), detail=detail)
+def _fail(problem: str, path: Path) -> ConfigError:
+    issue = issues.make("E003", path=str(path), problem=problem)
     return ConfigError(f"{path}: {issue.message}", [issue])
 
 
@@ -76,7 +76,7 @@ def load(collection: Path) -> CollectionConfig:
     except UnicodeDecodeError as exc:
         raise _fail(f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8", path) from exc
     except tomllib.TOMLDecodeError as exc:
-        issue = issues.make("E002", path=str(path), detail=str(exc))
+        issue = issues.make("E002", path=str(path), error=str(exc))
         raise ConfigError(f"{path}: {issue.message}", [issue]) from exc
     root = path.parent.resolve()
     info = _collection_info(data.get("collection"), path)

@@ -107,7 +107,7 @@ def _csv_claims(entries: list[CaptionEntry], source: Path, found: list[Issue]) -
             earlier = first[key]
             found.append(issues.make(
                 "E106", path=str(source), line=entry.line, file=entry.file,
-                detail=f"{source} names it on line {earlier.line} ({earlier.file}) and again on line "
+                problem=f"{source} names it on line {earlier.line} ({earlier.file}) and again on line "
                        f"{entry.line} ({entry.file}); the caption on line {entry.line} was not used"))
             continue
         first[key] = entry
@@ -121,7 +121,7 @@ def _case_collisions(files: list[str], folder: Path) -> list[Issue]:
     for name in files:
         groups.setdefault(name.casefold(), []).append(name)
     return [issues.make("E106", path=str(folder / names[0]), file=names[0],
-                        detail=f"{' and '.join(names)} in {folder} differ only in case; rename one")
+                        problem=f"{' and '.join(names)} in {folder} differ only in case; rename one")
             for names in groups.values() if len(names) > 1]
 
 
@@ -158,7 +158,7 @@ def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source:
     candidates = folded.get(claim.name.casefold(), [])
     if len(candidates) != 1:
         return None
-    found.append(issues.make("W111", path=str(source), line=claim.entry.line, detail=(
+    found.append(issues.make("W111", path=str(source), line=claim.entry.line, problem=(
         f"caption on line {claim.entry.line} of {source} names {claim.name}; paired with "
         f"{candidates[0]}, whose name differs only in case")))
     return candidates[0]
@@ -179,7 +179,7 @@ def _unique_identifiers(items: list[Item], found: list[Issue]) -> list[Item]:
             n += 1
             identifier = f"{item.identifier}-{n}"
         if identifier != item.identifier:
-            found.append(issues.make("W111", path=item.file, detail=(
+            found.append(issues.make("W111", path=item.file, problem=(
                 f"{item.file} and another file both make the identifier {item.identifier}; "
                 f"{item.file} is {identifier}")))
             item = Item(identifier=identifier, file=item.file, image=item.image, caption=item.caption,

@@ -54,12 +54,12 @@ _TRANSCODE = ("-tagsFromFile", "@", "-IPTC:all", "-IPTC:CodedCharacterSet=UTF8",
 
 def _outcome(status: int, stdout: str, stderr: str, file: str) -> list[Issue]:
     """ExifTool's reply to a write: W308 per warning, E302 on failure."""
-    found = [issues.make("W308", path=file, file=file, detail=text)
+    found = [issues.make("W308", path=file, file=file, warning=text)
              for texts in messages(stderr, "Warning").values() for text in texts]
     errors = [text for texts in messages(stderr, "Error").values() for text in texts]
     if status != 0 or errors:
-        detail = "; ".join(errors) or stdout.strip() or f"exit status {status}"
-        found.append(issues.make("E302", path=file, file=file, detail=detail))
+        error = "; ".join(errors) or stdout.strip() or f"exit status {status}"
+        found.append(issues.make("E302", path=file, file=file, error=error))
     return found
 
 
@@ -101,7 +101,7 @@ class ExifTool(ExifToolSession):
         try:
             found_in = existing if existing is not None else self.read_many([target])[0]
             if "ExifTool:Error" in found_in:
-                return [issues.make("E302", path=file, file=file, detail=str(found_in["ExifTool:Error"]))]
+                return [issues.make("E302", path=file, file=file, error=str(found_in["ExifTool:Error"]))]
             payload, prepared = prepare(tags, file_type(found_in), file, carries_iim(found_in))
             found += prepared
             gone = deletions(delete, carries_iim(found_in))
@@ -120,7 +120,7 @@ class ExifTool(ExifToolSession):
                 if iim and not any(i.code == "E302" for i in found):
                     found += self._settle_digest(target)
         except ExifToolError as exc:  # keep what was found before (W307, W301...): it happened
-            found.append(issues.make("E302", path=file, file=file, detail=exc.message))
+            found.append(issues.make("E302", path=file, file=file, error=exc.message))
         return found
 
     def _import(self, target: Path, payload: dict[str, Any], gone: Iterable[str] = ()) -> list[Issue]:

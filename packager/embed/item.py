@@ -35,7 +35,7 @@ def embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) -> 
     try:
         digests = copy_with_digests(original, staged, ALGORITHMS)
     except OSError as exc:  # this item cannot be packaged; the others still can
-        found.append(issues.make("E306", path=item.file, file=original, detail=f"{type(exc).__name__}: {exc}"))
+        found.append(issues.make("E306", path=item.file, file=original, error=f"{type(exc).__name__}: {exc}"))
         return replace(item, issues=tuple(found))
     before = ""
     payload = object_path(item.file)
@@ -59,7 +59,7 @@ def embed_item(item: ItemResult, original: Path, staged: Path, et: ExifTool) -> 
             if pixel_digest(staged) != before:
                 embedding.append(issues.make("E304", path=item.file, file=item.file))
     except PackagerError as exc:
-        embedding.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, detail=exc.message)])
+        embedding.extend(exc.issues or [issues.make("E302", path=item.file, file=item.file, error=exc.message)])
     found += [_in_bag(i, staged, payload) for i in embedding]
     return replace(item, issues=tuple(found), payload=payload, original_digests=digests, pixel_digest=before)
 

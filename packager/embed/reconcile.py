@@ -56,8 +56,8 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
         elif m.source == "location" and other_place:
             for home in (h for h in homes if h not in out and h in existing):
                 delete.append(home)
-                found.append(issues.make("W313", path=record.file, field=m.field, detail=(
-                    f"{record.file}: {home} {existing[home]!r} removed: the location from the caption "
+                found.append(issues.make("W313", path=record.file, field=m.field, file=record.file, tag=home, change=(
+                    f"{existing[home]!r} removed: the location from the caption "
                     f"({record.primary_location().label()}) replaces the image's own location as a whole")))
         elif homes and not any(h in out for h in homes):
             values, source = _own_values(m, existing, trusted)
@@ -78,9 +78,8 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
 def _overwritten(record: Record, m: Mapping, homes: list[str], out: Tags, existing: Any) -> list[Issue]:
     """W314 for each of the image's own values our record replaces: the bag keeps
     only the original's checksum, so the old value survives in this message."""
-    return [issues.make("W314", path=record.file, field=m.field, detail=(
-                f"{record.file}: the original's {home} {_show(_texts(existing.get(home)))} is replaced by "
-                f"{_show(_texts(out[home]))} from the record"))
+    return [issues.make("W314", path=record.file, field=m.field, file=record.file, tag=home,
+                        old=_shown(_texts(existing.get(home))), new=_shown(_texts(out[home])))
             for home in homes if home in out and home in existing
             and [t.casefold() for t in _texts(existing.get(home))] not in ([], [t.casefold() for t in _texts(out[home])])]
 
@@ -96,19 +95,19 @@ def _same_place(ours: Location, existing: Any, trusted: bool, cw: Crosswalk) -> 
 
 
 def _kept(record: Record, m: Mapping, source: str, values: list[str]) -> Issue:
-    return issues.make("I312", path=record.file, field=m.field, detail=(
-        f"{record.file}: {m.label} {_show(values)} kept from the image's own metadata ({source}); "
-        "the caption and the collection description say nothing about it"))
+    return issues.make("I312", path=record.file, field=m.field, file=record.file, label=m.label,
+                       value=_shown(values), tag=source)
 
 
 def _replaced(record: Record, m: Mapping, home: str, old: Any, source: str, new: Any) -> Issue:
-    return issues.make("W313", path=record.file, field=m.field, detail=(
-        f"{record.file}: {home} was {_show(_texts(old))}, unlike {source}; it now says {_show(_texts(new))} "
+    return issues.make("W313", path=record.file, field=m.field, file=record.file, tag=home, change=(
+        f"was {_shown(_texts(old))!r}, unlike {source}; it now says {_shown(_texts(new))!r} "
         "so that XMP, IIM and EXIF agree (Metadata Working Group precedence)"))
 
 
-def _show(values: list[str]) -> str:
-    return repr(values[0]) if len(values) == 1 else repr(values)
+def _shown(values: list[str]) -> str | list[str]:
+    """The one value, or the list of several, as a message shows it (with ``!r``)."""
+    return values[0] if len(values) == 1 else values
 
 
 def _texts(value: Any) -> list[str]:

@@ -51,8 +51,8 @@ def find_exiftool() -> str:
     configured = os.environ.get(ENV_VAR, "")
     found = shutil.which(configured or "exiftool")
     if found is None:
-        detail = f"{ENV_VAR}={configured!r} is not an executable" if configured else "no 'exiftool' on PATH"
-        raise environment_problem("E004", detail=detail)
+        reason = f"{ENV_VAR}={configured!r} is not an executable" if configured else "no 'exiftool' on PATH"
+        raise environment_problem("E004", reason=reason)
     return os.path.abspath(found)
 
 
@@ -61,11 +61,11 @@ def exiftool_version(executable: str) -> str:
     try:
         done = subprocess.run([executable, "-ver"], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise environment_problem("E004", detail=f"{executable}: {exc}") from exc
+        raise environment_problem("E004", reason=f"{executable}: {exc}") from exc
     text = done.stdout.decode("ascii", "replace").strip()
     match = re.fullmatch(r"(\d+)\.(\d+)", text)
     if done.returncode != 0 or match is None:
-        raise environment_problem("E004", detail=f"{executable} -ver printed {text[:40]!r}, not an ExifTool version")
+        raise environment_problem("E004", reason=f"{executable} -ver printed {text[:40]!r}, not an ExifTool version")
     if (int(match[1]), int(match[2])) < MIN_VERSION:
         raise environment_problem("E005", version=text, minimum="%d.%02d" % MIN_VERSION)
     return text
@@ -153,7 +153,7 @@ class ExifToolSession:
                 self._guarded(process, process.run)
             except Exception as exc:
                 process.abandon()
-                raise environment_problem("E004", detail=f"{self.executable} did not start: {exc}") from exc
+                raise environment_problem("E004", reason=f"{self.executable} did not start: {exc}") from exc
             self._process = process
 
     def close(self) -> None:

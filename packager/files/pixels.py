@@ -31,7 +31,7 @@ _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.Decompressio
 
 
 def _undecodable(path: Path, exc: BaseException) -> PackagerError:
-    issue = issues.make("E306", path=str(path), file=str(path), detail=f"{type(exc).__name__}: {exc}")
+    issue = issues.make("E306", path=str(path), file=str(path), error=f"{type(exc).__name__}: {exc}")
     return PackagerError(issue.message, [issue])
 
 

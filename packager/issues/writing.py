@@ -9,24 +9,31 @@ from .registry import define
 # --- 3xx crosswalk and embedding --------------------------------------------
 define("W301", WARNING, "{tag} clipped from {length} to {limit} bytes at a character boundary (IIM limit); "
         "the full value is kept in {master}")
-define("E302", ERROR, "ExifTool could not write {file}: {detail}")
+define("E302", ERROR, "ExifTool could not write {file}: {error}")
 define("E303", ERROR, "read-back mismatch in {file}, {tag}: wrote {expected!r}, read {actual!r}")
 define("E304", ERROR, "pixels changed while embedding metadata into {file}; the copy was discarded")
 define("W305", WARNING, "{format} files cannot carry IPTC-IIM; metadata written to XMP and EXIF only")
-define("E306", ERROR, "cannot read image {file}: {detail}")
+define("E306", ERROR, "cannot read image {file}: {error}")
 define("W307", WARNING, "existing IIM in {file} had no character set marker and was read as Latin-1; "
         "re-written as UTF-8")
-define("W308", WARNING, "ExifTool warning for {file}: {detail}")
+define("W308", WARNING, "ExifTool warning for {file}: {warning}")
 define("E309", ERROR, "refusing path with a line break: {file!r}")
-define("I312", INFO, "{detail}")  # a field the record leaves empty kept from the image's own metadata
-define("W313", WARNING, "{detail}")  # an image's own copy replaced so that XMP, IIM and EXIF agree
-define("W314", WARNING, "{detail}")  # an image's own value replaced by the record's (old value kept here)
-define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {detail}")
+define("I312", INFO, "{file}: {label} {value!r} kept from the image's own metadata ({tag}); the caption and "
+        "the collection description say nothing about it")
+# an image's own copy replaced: {change} says how and why (the caption's location replaces the image's as a
+# whole, or a copy that disagreed with the one chosen is rewritten so that XMP, IIM and EXIF agree)
+define("W313", WARNING, "{file}: {tag} {change}")
+# the old value survives only in this message: the bag keeps the original's checksum, not its metadata
+define("W314", WARNING, "{file}: the original's {tag} {old!r} is replaced by {new!r} from the record")
+define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {reason}; the "
+        "analysed value is kept")
 define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.0) cannot carry "
         "(control characters, U+FFFE/U+FFFF) written as U+FFFD in every copy")
 
 # --- 4xx writing the bag ----------------------------------------------------
 define("E401", ERROR, "bag {path} already exists; use --replace, remove it, or choose another --out")
-define("E402", ERROR, "could not write {path}: {detail}")
-define("I403", INFO, "{detail}")
-define("W404", WARNING, "{detail}")  # payload name legal but risky for other BagIt tools
+define("E402", ERROR, "could not write {path}: {problem}")
+define("I403", INFO, "{detail}")  # no caller: nothing raises it, so it has no sentence yet
+define("W404", WARNING, "payload name {path} contains '%': it is written as %25 as RFC 8493 requires, but "
+        "bagit-python 1.9.0 does not decode %25 and will report the file missing; rename the file if the bag "
+        "must pass that tool")  # legal but risky for other BagIt tools

@@ -164,7 +164,7 @@ def read(path: Path) -> tuple[Sheet | None, list[Issue]]:
     try:
         header, records = read_table(path.read_bytes(), IDENTITY)
     except (OSError, SheetSyntaxError) as exc:
-        return None, [issues.make("E120", path=str(path), detail=str(exc))]
+        return None, [issues.make("E120", path=str(path), error=str(exc))]
     found = [issues.make("W128", path=str(path), line=1, field=name, column=name, known=", ".join(HEADER))
              for name in header if name and name not in HEADER]
     rows = []
@@ -208,11 +208,12 @@ def match(sheet: Sheet, items: list[ItemResult]) -> tuple[dict[str, Match], list
         edits = edits_of(row, sheet.columns, record)
         problem = _mismatch(row, identifier, item, first_line)
         if problem:
-            code = "E121" if edits else "W122"
-            what = (f"its edits ({', '.join(edits)}) were not applied: {problem[1]}" if edits
-                    else "it holds no edits and was ignored; `packager review` rewrites the sheet without it")
-            found.append(issues.make(code, path=str(sheet.path), line=row.line, field=problem[2],
-                                     detail=f"{problem[0]}; {what}"))
+            what, fix, column = problem
+            if edits:
+                found.append(issues.make("E121", path=str(sheet.path), line=row.line, field=column, problem=what,
+                                         columns=", ".join(edits), fix=fix))
+            else:
+                found.append(issues.make("W122", path=str(sheet.path), line=row.line, field=column, problem=what))
             continue
         first_line[identifier] = row.line
         matched[identifier] = Match(row=row, edits=edits)
@@ -283,9 +284,9 @@ def apply(record: Record, edits: Mapping[str, str], where: tuple[str, int]) -> t
     return mark(edited, record, ARCHIVIST, edited=paths), found
 
 
-def _unusable(where: tuple[str, int], column: str, value: str, detail: str, identifier: str) -> Issue:
+def _unusable(where: tuple[str, int], column: str, value: str, reason: str, identifier: str) -> Issue:
     return issues.make("E123", path=where[0], line=where[1], field=column, column=column, value=value,
-                       identifier=identifier, detail=detail)
+                       identifier=identifier, reason=reason)
 
 
 def _text(value: str) -> str:
