@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
+import string
 import subprocess
 import sys
 import tomllib
@@ -16,6 +18,7 @@ from PIL import Image
 
 import packager
 from packager import errors, issues
+from packager.issues import receiving
 from packager.cli.main import cli
 from packager.model import ERROR, INFO, WARNING
 
@@ -145,6 +148,109 @@ def test_every_issue_code_has_a_template_and_a_matching_severity() -> None:
         assert kind.severity in SEVERITY_LETTER, (code, kind.severity)
         assert code[0] == SEVERITY_LETTER[kind.severity], f"{code} has severity {kind.severity}"
         assert isinstance(kind.template, str) and kind.template.strip(), code
+
+
+# --- the receiving side gives values, the registry gives the sentence ------------------------------
+
+VALIDATE = ROOT / "packager" / "validate"
+CODE = re.compile(r"[EWI]\d{3}")
+#: helpers in packager/validate that make the issues of fixed codes; the situation is their first string argument
+WRAPPERS = {"_e501": ("E501",), "_e502": ("E502",), "_w507": ("W507",), "_bad": ("E502", "E508"),
+            "_refuse": ("E510",)}
+ALWAYS = {"path", "line", "field"}  # issues.make fills these itself
+
+
+def _placeholders(template: str) -> set[str]:
+    return {re.split(r"[.\[]", name)[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _strings(node: ast.expr | None) -> list[str]:
+    """The string constants an argument can be: a literal, or either branch of ``a if cond else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
+    return []
+
+
+def _validate_call_sites() -> list[tuple[str, str, str | None, set[str]]]:
+    """(where, code, situation or None, keywords given) for every issue made in packager/validate whose
+    code and situation can be read from the source; calls that only pass ``**values`` on are skipped."""
+    situations = receiving.SITUATIONS
+    sites = []
+    for path in sorted(VALIDATE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            keywords = {k.arg for k in node.keywords if k.arg}
+            if any(k.arg is None for k in node.keywords) and not keywords - ALWAYS:
+                continue  # a helper passing **values on; its callers are checked
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            args = [_strings(a) for a in node.args]
+            if func in WRAPPERS:
+                names = next((s for s in args if s), [])
+                sites += [(where, code, what, keywords) for code in WRAPPERS[func] for what in names
+                          if what in situations[code]]
+                assert names and any(what in situations[code] for code in WRAPPERS[func] for what in names), where
+            elif func in ("make", "situation", "report") and len(args) >= 2:
+                codes = [c for c in args[0] if CODE.fullmatch(c)]
+                whats = args[1] if func != "make" else []
+                if func == "make" or (func == "report" and isinstance(node.args[1], ast.Constant)
+                                      and node.args[1].value is None):
+                    sites += [(where, code, None, keywords) for code in codes]
+                    continue
+                if not whats:
+                    continue  # the situation is a variable: exercised by the tests of that module
+                if not codes:  # the code is a variable: every code that has the situation
+                    codes = [c for c, named in situations.items() if set(whats) & set(named)]
+                sites += [(where, code, what, keywords) for code in codes for what in whats
+                          if what in situations[code]]
+                assert all(any(w in situations[c] for c in codes) for w in whats), (where, codes, whats)
+    return sites
+
+
+def test_every_receiving_call_site_fills_its_template() -> None:
+    """A missing value would raise KeyError when the issue is made; check every call site now."""
+    registry = issues.registry()
+    sites = _validate_call_sites()
+    assert len(sites) > 100  # the reader sees the call sites
+    for where, code, what, keywords in sites:
+        template = registry[code].template
+        if what is None:
+            assert code not in receiving.SITUATIONS, f"{where}: {code} has situations, name one"
+            needed = _placeholders(template)
+        else:
+            needed = (_placeholders(template) - {"problem"}) | _placeholders(receiving.SITUATIONS[code][what])
+        assert needed - ALWAYS <= keywords, f"{where}: {code} {what or ''} needs {sorted(needed - ALWAYS - keywords)}"
+
+
+def test_every_situation_is_raised_somewhere() -> None:
+    """No sentence is dead: each situation name appears in packager/validate."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in VALIDATE.glob("*.py"))
+    named = set(re.findall(r"\"([a-z_0-9]+)\"", source))
+    dead = sorted(f"{code} {what}" for code, sentences in receiving.SITUATIONS.items() for what in sentences
+                  if what not in named)
+    assert dead == []
+
+
+def test_the_receiving_codes_have_real_templates() -> None:
+    """No 5xx/6xx template is only a placeholder for a sentence built elsewhere."""
+    bare = sorted(code for code, kind in issues.registry().items() if code[1] in "56"
+                  and kind.template.strip() in ("{detail}", "{problem}") and code not in receiving.SITUATIONS)
+    assert bare == ["W608"]  # raised nowhere: no sentence until something raises it
+
+
+def test_a_missing_value_or_situation_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        receiving.situation("E602", "csv_missing_typo", path="data/metadata/metadata.csv")
+    with pytest.raises(KeyError):
+        receiving.situation("E602", "row_repeated", path="data/metadata/metadata.csv", line=3, filename="x")
+    issue = receiving.situation("E602", "row_repeated", path="data/metadata/metadata.csv", line=3,
+                                filename="data/objects/a.jpg", target="data/objects/a.jpg", first=2)
+    assert issue.message == ("metadata.csv, line 3: data/objects/a.jpg describes data/objects/a.jpg, which line 2 "
+                             "describes already; keep one row")
+    assert (issue.code, issue.path, issue.line) == ("E602", "data/metadata/metadata.csv", 3)
 
 
 def test_issue_codes_the_readme_names_exist() -> None:

@@ -325,6 +325,17 @@ def test_a_row_with_dot_dot_is_never_followed(sample_bag: Path, tmp_path: Path, 
     assert any(i.code == "E602" and f"{OTHER} has no row" in i.message for i in found)  # it has no usable row
 
 
+def test_a_row_naming_a_folder_is_an_error_in_our_bags(sample_bag: Path, et: ExifToolSession) -> None:
+    lines = csv_lines(sample_bag)
+    line = line_of(lines, OTHER)
+    lines[line - 1] = lines[line - 1].replace(OTHER, "data/objects", 1)
+    write_csv(sample_bag, lines)
+    row = next(i for i in run(sample_bag, et) if i.line == line)
+    assert (row.code, row.path) == ("E602", CSV)
+    assert row.message == (f"metadata.csv, line {line}: data/objects names the folder data/objects; packager writes "
+                           "one row per file: package the collection again")
+
+
 # --- foreign bags -----------------------------------------------------------------------
 
 def test_foreign_bag_in_archivematica_form(sample_bag: Path, et: ExifToolSession) -> None:
@@ -367,6 +378,18 @@ def test_our_objects_without_rows_are_errors(sample_bag: Path, et: ExifToolSessi
     found = run(sample_bag, et)
     hits = [i for i in found if i.path == CSV]
     assert [(i.code, i.severity) for i in hits] == [("E602", "error")] and f"{OTHER} has no row" in hits[0].message
+
+
+def test_foreign_rows_may_use_either_form_and_no_other(sample_bag: Path, et: ExifToolSession) -> None:
+    make_foreign(sample_bag)
+    lines = csv_lines(sample_bag)
+    line = line_of(lines, OTHER)
+    lines[line - 1] = lines[line - 1].replace(OTHER, "images/Surv - 009.jpg", 1)
+    write_csv(sample_bag, lines)
+    row = next(i for i in run(sample_bag, et) if i.line == line)
+    assert (row.code, row.path) == ("E602", CSV)
+    assert row.message == (f"metadata.csv, line {line}: the row names 'images/Surv - 009.jpg', which is not under "
+                           "data/objects/; write data/objects/<name> (or Archivematica's objects/<name>)")
 
 
 def test_foreign_rows_must_still_name_payload_files(sample_bag: Path, et: ExifToolSession) -> None:

@@ -23,11 +23,12 @@ import zipfile
 import zlib
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import Any, IO
 
 from packager import issues
 from packager.errors import SourceError
 from packager.files.hashing import CHUNK, Digests
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 from .paths import escape_reason
@@ -65,9 +66,12 @@ class _Members:
 
     def add(self, raw: str, kind: str, size: int, target: str = "") -> str | None:
         """Record one member; its bag-relative path if it is a readable file, else None."""
-        problem = self._unsafe(raw)
-        if problem:
-            self._refuse(raw, problem)
+        if not raw:
+            self._refuse(raw, "member_empty_name")
+            return None
+        reason = self._unsafe(raw)
+        if reason:
+            self._refuse(raw, "member_unsafe", reason=reason)
             return None
         parts = [p for p in raw.split("/") if p not in ("", ".")]
         if not parts:
@@ -81,16 +85,14 @@ class _Members:
         if top != self.top:
             if top not in self.tops:
                 self.tops.add(top)
-                self._refuse(raw, f"is in a second top folder {top}/; a serialized bag unpacks to exactly one "
-                                  f"folder, the bag ({self.top}/): put one bag in each archive")
+                self._refuse(raw, "member_second_top", top=top, first=self.top)
             return None
         if not rel:
             return None  # the top folder itself
         if rel in self.seen:
             self.listing.files.pop(rel, None)
             self.listing.refused[rel] = size
-            self._refuse(raw, "appears more than once; unpacking keeps only the last copy, so what is checked "
-                              "here might not be what is unpacked: rebuild the archive")
+            self._refuse(raw, "member_twice")
             return None
         self.seen.add(rel)
         return self._classify(raw, rel, kind, size, target)
@@ -107,32 +109,26 @@ class _Members:
             self.listing.dirs.add("/".join(rel.split("/")[:i]))
         if kind in ("symlink", "hardlink"):
             self.listing.refused[rel] = 0
-            self._refuse(raw, f"is a {'symbolic' if kind == 'symlink' else 'hard'} link to {target!r}; an archived "
-                              "bag must hold the files themselves (unpacking a link can write outside the "
-                              "target folder)")
+            self._refuse(raw, "member_link", link="symbolic" if kind == "symlink" else "hard", target=target)
             return None
         if kind != "file":
             self.listing.refused[rel] = 0
-            self._refuse(raw, f"is a {kind}, not a regular file; remove it and rebuild the archive")
+            self._refuse(raw, "member_special", kind=kind)
             return None
         if any("\udc80" <= c <= "\udcff" for c in rel):
-            self.listing.problems.append(issues.make("W507", path=rel, detail=f"the name {rel!r} is not valid "
-                                                                              "UTF-8 in the archive; manifests "
-                                                                              "cannot name it portably"))
+            self.listing.problems.append(situation("W507", "name_not_utf8_archive", path=rel))
         self.listing.files[rel] = size
         return rel
 
     @staticmethod
     def _unsafe(raw: str) -> str | None:
-        if not raw:
-            return "has an empty name"
+        """Why unpacking member ``raw`` could write outside the target folder, or None."""
         while raw.startswith("./"):  # "tar -cf x.tar ./bag" writes such names; harmless
             raw = raw[2:]
-        reason = escape_reason(raw)
-        return f"has an unsafe path ({reason}); unpacking it would write outside the target folder" if reason else None
+        return escape_reason(raw)
 
-    def _refuse(self, raw: str, why: str) -> None:
-        self.listing.problems.append(issues.make("E510", path=raw, detail=f"archive member {raw!r} {why}"))
+    def _refuse(self, raw: str, what: str, **values: Any) -> None:
+        self.listing.problems.append(situation("E510", what, path=raw, **values))
 
     def finish(self, source: _ArchiveSource, complete: bool = True) -> Listing:
         """The listing; ``complete`` False when reading stopped early (nothing more is judged)."""
@@ -141,22 +137,13 @@ class _Members:
             return self.listing
         if self.loose:
             shown = ", ".join(repr(n) for n in self.loose[:5]) + (" ..." if len(self.loose) > 5 else "")
-            self.listing.problems.append(issues.make(
-                "E510", path=self.loose[0],
-                detail=f"{len(self.loose)} file(s) lie at the top of the archive, outside any folder ({shown}); a "
-                       "serialized bag unpacks to one folder holding bagit.txt and data/: archive the bag's "
-                       "folder itself, not its contents"))
+            self.listing.problems.append(situation("E510", "loose_files", path=self.loose[0],
+                                                   count=len(self.loose), shown=shown))
         if self.top is None:
-            self.listing.problems.append(issues.make("E510", path=source.location.name,
-                                                     detail=f"{source.location.name} holds no folder; a serialized "
-                                                            "bag unpacks to one folder holding bagit.txt and data/"))
+            self.listing.problems.append(situation("E510", "no_folder", path=source.location.name))
         elif source.archive_name and self.top != source.archive_name:
-            self.listing.problems.append(issues.make(
-                "W512", path=self.top + "/",
-                detail=f"the archive's top folder is {self.top}/ but the archive is named {source.location.name}; "
-                       f"the BagIt serialization rules ask for the same name ({source.archive_name}/), and some "
-                       "repositories "
-                       "(APTrust) refuse the bag otherwise"))
+            self.listing.problems.append(issues.make("W512", path=self.top + "/", archive=source.location.name,
+                                                     expected=source.archive_name))
         return self.listing
 
 
@@ -174,11 +161,8 @@ class _ArchiveSource(BagSource):
     def _bomb(self, declared: int, what: str) -> Issue | None:
         """E511 when ``declared`` octets would come out of an archive this size."""
         if declared > BOMB_FLOOR and declared > MAX_EXPANSION_RATIO * max(self.size, 1):
-            return issues.make("E511", path=self.location.name,
-                               detail=f"{self.location.name} would expand to {declared:,} bytes or more ({what}), "
-                                      f"over {MAX_EXPANSION_RATIO} times its own size of {self.size:,} bytes: "
-                                      "reading stopped, as for an archive bomb. If the bag is genuine, unpack "
-                                      "it with care and validate the folder")
+            return issues.make("E511", path=self.location.name, declared=declared, cause=what,
+                               ratio=MAX_EXPANSION_RATIO, size=self.size)
         return None
 
 
@@ -197,5 +181,4 @@ def _digest_stream(fh: IO[bytes] | None, algorithms: set[str], tick: Tick | None
 
 
 def _damaged(location: Path, exc: BaseException) -> Issue:
-    return issues.make("E513", path=location.name, detail=f"{location.name} cannot be read as an archive: {exc}; "
-                                                          "it may be truncated or damaged: ask for a new copy")
+    return situation("E513", "damaged", path=location.name, error=exc)

@@ -14,8 +14,8 @@ import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 
 from .archive import BOMB_FLOOR, MIME_ZIP, _ArchiveSource, _damaged, _digest_stream, _Members
 from .local_copies import _LocalFiles
@@ -58,9 +58,7 @@ class ZipSource(_ArchiveSource):
             if info.flag_bits & 0x1:
                 members.listing.files.pop(rel, None)
                 members.listing.refused[rel] = info.file_size
-                members.listing.problems.append(issues.make("E510", path=rel, detail=f"archive member {rel} is "
-                                                                                     "encrypted, so it cannot be "
-                                                                                     "verified; send it unencrypted"))
+                members.listing.problems.append(situation("E510", "member_encrypted", path=rel))
                 continue
             self._info[rel] = info
         return members.finish(self)

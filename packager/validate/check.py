@@ -42,6 +42,7 @@ from typing import Any, Callable
 
 from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.model import ERROR, WARNING, Issue
 
 from .contents import _Bag, _load, _read_info
@@ -121,8 +122,7 @@ def check_bag(bag: Path | BagSource, *, fast: bool = False, completeness_only: b
     out: list[Issue] = []
     root = Path(bag)
     if not root.exists():
-        out.append(issues.make("E501", path=str(root), detail=f"{root} does not exist; give the bag's folder or "
-                                                              "its .tar, .tar.gz, .tgz or .zip file"))
+        out.append(situation("E501", "not_found", path=str(root)))
         return BagCheck(root, None, [], (), 0, 0, tuple(out))
     source = open_source(root, out)
     if source is None:
@@ -174,7 +174,7 @@ def _verify(bag: _Bag, jobs: dict[str, list[Expectation]], progress: Progress | 
     found: list[Issue] = []
     for rel, actual in bag.source.digests(wanted, tick, processes):
         if isinstance(actual, SourceError):
-            found.append(issues.make("E501", path=rel, detail=str(actual)))
+            found.append(situation("E501", "source_error", path=rel, error=actual))
             continue
         for e in jobs[rel]:
             if actual[e.algorithm] != e.digest:
@@ -210,9 +210,8 @@ def _check_verifiable(bag: _Bag) -> None:
     """A bag whose payload manifests all use unknown algorithms cannot be called valid."""
     if bag.payload_manifests and not any(m.algorithm for m in bag.payload_manifests):
         names = ", ".join(m.name for m in bag.payload_manifests)
-        bag.out.append(issues.make("E502", path=bag.payload_manifests[0].name,
-                                   detail=f"no payload manifest uses a supported checksum algorithm ({names}), so "
-                                          "no payload file can be verified; add a manifest-sha512.txt"))
+        bag.out.append(situation("E502", "no_supported_algorithm", path=bag.payload_manifests[0].name,
+                                 manifests=names))
 
 
 def _payload_totals(bag: _Bag) -> tuple[int, int]:
@@ -228,13 +227,11 @@ def _check_oxum(bag: _Bag, info_name: str | None, info: list[tuple[str, str]]) -
         return
     where = info_name or "bag-info.txt"
     if len(set(values)) > 1:
-        bag.out.append(issues.make("E501", path=where, detail=f"{where} has conflicting Payload-Oxum values "
-                                                              f"{values}; keep one"))
+        bag.out.append(situation("E501", "oxum_conflict", path=where, values=values))
         return
     m = re.fullmatch(r"([0-9]+)\.([0-9]+)", values[0].strip())  # ASCII digits only
     if not m:
-        bag.out.append(issues.make("E501", path=where, detail=f"Payload-Oxum {_clip(values[0])!r} is not "
-                                                              "OCTETS.FILECOUNT (e.g. 1024.3)"))
+        bag.out.append(situation("E501", "oxum_syntax", path=where, value=_clip(values[0])))
         return
     if _holes(bag):
         return  # an incomplete bag cannot match; E509 names the missing files
@@ -260,14 +257,8 @@ def _lint(bag: _Bag) -> None:
         names.update(p for p in m.entries if p.startswith("data/"))
     bag.out.extend(name_warnings(sorted(names)))
     if bag.payload_manifests and not bag.tag_manifests:
-        bag.out.append(issues.make("W526",
-                                   detail="the bag has no tag manifest, so a change to bag-info.txt or to the "
-                                          "manifests themselves would go unnoticed; add tagmanifest-sha512.txt"))
+        bag.out.append(issues.make("W526"))
     for rel in sorted(bag.payload):
         if rel.rsplit("/", 1)[-1] == "bagit.txt":
             inner = rel.rsplit("/", 1)[0]
-            bag.out.append(issues.make("W528", path=rel,
-                                       detail=f"{inner}/ holds a bagit.txt: a bag inside the payload. Its own "
-                                              "manifests are not checked (it is only payload here), and tools "
-                                              "that look for bags may take it for one; deposit it as a bag of its "
-                                              "own, or serialize it (.tar) inside the payload"))
+            bag.out.append(issues.make("W528", path=rel, folder=inner))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 from .manifest import Manifest, find_manifests, read_manifest, weak_only
@@ -39,12 +39,10 @@ def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issu
     payload = listing.payload()
     tags = listing.tags()
     if "data" not in listing.dirs:
-        out.append(issues.make("E501", path="data", detail="the payload folder data/ is missing; every bag has "
-                                                           "one (it may be empty)"))
+        out.append(situation("E501", "no_data", path="data"))
     payload_names, tag_names = find_manifests([p for p in tags if "/" not in p])
     if not payload_names:
-        out.append(issues.make("E502", detail="no payload manifest (manifest-<algorithm>.txt) in the bag; "
-                                              "add one (sha512): without it nothing can be verified"))
+        out.append(situation("E502", "no_payload_manifest"))
     manifests = [_read_manifest(source, name, decl, out) for name in payload_names + tag_names]
     weak_only([m for m in manifests if m], out)
     bag = _Bag(source, listing, decl, payload, tags, dict(listing.refused),
@@ -58,7 +56,7 @@ def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Is
     try:
         return read_manifest(name, source.read_bytes(name, limit=None), decl, out)
     except SourceError as exc:
-        out.append(issues.make("E501", path=name, detail=str(exc)))
+        out.append(situation("E501", "source_error", path=name, error=exc))
         return None
 
 
@@ -66,7 +64,7 @@ def _read_text(source: BagSource, name: str, decl: Declaration, code: str, out: 
     try:
         raw = source.read_bytes(name)
     except SourceError as exc:
-        out.append(issues.make(code, path=name, detail=str(exc)))
+        out.append(situation(code, "source_error", path=name, error=exc))
         return None
     return decode_tag_file(raw, decl, name, code, out)
 
@@ -88,8 +86,6 @@ def _read_fetch(bag: _Bag) -> dict[str, FetchEntry]:
     listed = set().union(*(m.entries for m in bag.payload_manifests)) if bag.payload_manifests else set()
     for path, entry in entries.items():
         if path not in listed:
-            detail = (f"fetch.txt line {entry.line}: {path} is in no payload manifest, so it cannot be verified "
-                      "once fetched; add it to every payload manifest")
             code = "E502" if bag.decl.rules >= (1, 0) else "W507"
-            bag.out.append(issues.make(code, path="fetch.txt", line=entry.line, detail=detail))
+            bag.out.append(situation(code, "fetch_unlisted", path="fetch.txt", line=entry.line, file=path))
     return entries

@@ -15,6 +15,7 @@ import unicodedata
 from collections import defaultdict
 
 from packager import issues
+from packager.issues.receiving import situation
 
 from .contents import _Bag
 from .manifest import Manifest
@@ -61,9 +62,8 @@ def _check_payload_coverage(bag: _Bag) -> defaultdict[str, list[Expectation]]:
                 continue
             if found != path:
                 how = "trailing blanks" if found == path.rstrip(" \t") else "other Unicode normalization"
-                bag.out.append(issues.make("W507", path=m.name, line=entry.line,
-                                           detail=f"{m.name} line {entry.line} names {path!r}, found on disk as "
-                                                  f"{found!r} ({how})"))
+                bag.out.append(situation("W507", "found_as", path=m.name, line=entry.line, listed=path, found=found,
+                                         how=how))
             listed.get(found, set()).add(m.name)
             if entry.digest and m.algorithm:
                 jobs[found].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
@@ -78,8 +78,7 @@ def _report_missing(bag: _Bag, missing: dict[str, list[str]]) -> None:
         if path in bag.refused:
             continue  # present but unusable, reported as such
         if path in bag.listing.dirs:
-            bag.out.append(issues.make("E502", path=path, detail=f"{', '.join(names)} list the folder {path}; "
-                                                                 "manifests list files only, remove the line"))
+            bag.out.append(situation("E502", "folder_listed", path=path, manifests=", ".join(names)))
         elif fetch is not None:
             bag.out.append(issues.make("E509", path=path, file=path, url=fetch.url))
         else:
@@ -101,9 +100,8 @@ def _report_unlisted(bag: _Bag, listed: dict[str, set[str]]) -> None:
             bag.out.append(issues.make("E505", path=rel, file=rel,
                                        manifest=names[0] if len(names) == 1 else "any payload manifest"))
         else:
-            bag.out.append(issues.make("W527", path=rel, detail=f"{rel} is listed in {', '.join(sorted(listed[rel]))} "
-                                                                f"but not in {', '.join(absent)}; from BagIt 1.0 every "
-                                                                "payload manifest must list every file"))
+            bag.out.append(situation("W527", "payload", path=rel, listed=", ".join(sorted(listed[rel])),
+                                     absent=", ".join(absent)))
 
 
 def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
@@ -115,29 +113,22 @@ def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
     sets = {m.name: frozenset(m.entries) for m in bag.tag_manifests}
     if len(set(sets.values())) > 1:
         summary = "; ".join(f"{name}: {', '.join(sorted(s)) or '(nothing)'}" for name, s in sets.items())
-        bag.out.append(issues.make("W527", path=bag.tag_manifests[0].name,
-                                   detail=f"the tag manifests list different files ({summary}); "
-                                          "each should list the same tag files"))
+        bag.out.append(situation("W527", "tag", path=bag.tag_manifests[0].name, summary=summary))
     if bag.tag_manifests:
         covered = set().union(*sets.values())
         for rel in sorted(bag.tag_files):
             if rel not in covered and not _TAG_MANIFEST.fullmatch(rel):
-                bag.out.append(issues.make("W507", path=rel, detail=f"tag file {rel} is in no tag manifest, so a "
-                                                                    "change to it would go unnoticed"))
+                bag.out.append(situation("W507", "tag_file_unlisted", path=rel))
     return jobs
 
 
 def _tag_entry_ok(bag: _Bag, m: Manifest, path: str, line: int) -> bool:
     if _TAG_MANIFEST.fullmatch(path):
-        detail = f"{m.name} line {line} lists tag manifest {path}; tag manifests must not list each other"
         code = "E508" if bag.decl.rules >= (1, 0) else "W507"
-        bag.out.append(issues.make(code, path=m.name, line=line, detail=detail))
+        bag.out.append(situation(code, "tag_manifest_listed", path=m.name, line=line, listed=path))
         return False
     if path not in bag.tag_files:
         if path not in bag.refused:
-            bag.out.append(issues.make("E508", path=path,
-                                       detail=f"tag file {path} is listed in {m.name} line {line} but missing from "
-                                              "the bag; "
-                                              "restore it or remove the line"))
+            bag.out.append(situation("E508", "tag_file_missing", path=path, manifest=m.name, manifest_line=line))
         return False
     return True

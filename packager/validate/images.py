@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 from packager.metadata import crosswalk, tagvalues
 from packager import issues
+from packager.issues.receiving import situation
 from .source import BagSource
 from packager.errors import PackagerError
 from packager.files.pixels import pixel_digest
@@ -71,9 +72,7 @@ def check_images(source: BagSource, want: Expectations, read_tags: ReadTags, our
     found: list[Issue] = []
     for name in names:
         if name not in by_image:
-            unread = issues.make("E606", path=name, file=name, detail="it could not be read from the bag (no local "
-                                                                      "copy could be made); validate again, or ask "
-                                                                      "for a new copy of the bag")
+            unread = situation("E606", "not_copied", path=name, file=name)
             by_image[name] = [unread if ours else _as_warning(unread)]
         found.extend(by_image[name])
     return found
@@ -108,9 +107,7 @@ def _check_pixels(payload: str, local: Path, expected: str) -> list[Issue]:
     except PackagerError as exc:
         cause = exc.__cause__
         why = f"{type(cause).__name__}: {cause}" if cause else exc.message
-        return [issues.make("E606", path=payload, file=payload,
-                            detail=f"cannot decode the image ({_named(why, local, payload)}); restore it from the "
-                                   "depositor's copy")]
+        return [situation("E606", "undecodable", path=payload, file=payload, why=_named(why, local, payload))]
     if actual != expected:
         return [issues.make("E607", path=payload, file=payload, actual=actual[:16], expected=expected[:16])]
     return []
@@ -166,9 +163,7 @@ def _dc_covered_tags() -> frozenset[str]:
 def _check_one_image(name: str, pairs: Pairs, tags: dict[str, Any] | str, ours: bool = True) -> list[Issue]:
     error = tags if isinstance(tags, str) else tags.get("ExifTool:Error")
     if error:
-        return [issues.make("E606", path=name, file=name,
-                            detail=f"its embedded metadata could not be read ({error}); if the image is damaged, "
-                                   "restore it from the depositor's copy, otherwise validate again")]
+        return [situation("E606", "tags_unreadable", path=name, file=name, error=error)]
     assert isinstance(tags, dict)
     checked = crosswalk.embedded_dc_elements()
     expected = sorted(p for p in pairs if p[0] in checked)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from packager import issues
 from packager.files.hashing import WEAK
+from packager.issues.receiving import situation
 from .paths import PathContext, check_area, decode_path, hashlib_name, hex_length, normalise_path
 from .tags import Declaration, decode_tag_file, split_lines
 from packager.model import Issue
@@ -67,36 +69,29 @@ def weak_only(manifests: list[Manifest], out: list[Issue]) -> None:
         of_kind = [m for m in manifests if m.kind == kind and m.algorithm]
         if of_kind and all(m.algorithm in WEAK for m in of_kind):
             names = ", ".join(m.name for m in of_kind)
-            out.append(issues.make("W529", path=of_kind[0].name,
-                                   detail=f"{names}: {', '.join(sorted({m.algorithm or '' for m in of_kind}))} "
-                                          f"is a weak checksum (collisions can be made on purpose) and no "
-                                          f"{kind} manifest uses a strong one; add a {'tag' if kind == 'tag' else ''}"
-                                          f"manifest-sha512.txt"))
+            out.append(issues.make("W529", path=of_kind[0].name, manifests=names, kind=kind,
+                                   algorithms=", ".join(sorted({m.algorithm or "" for m in of_kind})),
+                                   prefix="tagmanifest" if kind == "tag" else "manifest"))
 
 
 def _algorithm_notes(manifest: Manifest, out: list[Issue]) -> None:
     alg, name = manifest.bagit_algorithm, manifest.name
     if manifest.algorithm is None:
-        out.append(issues.make("W507", path=name,
-                               detail=f"{name}: checksum algorithm {alg!r} is not supported, so this manifest "
-                                      "cannot be verified; use sha256 or sha512"))
+        out.append(situation("W507", "algorithm_unsupported", path=name, algorithm=alg))
     elif alg != alg.lower():
-        out.append(issues.make("W507", path=name, detail=f"{name}: algorithm names are lower case "
-                                                         f"(manifest-{alg.lower()}.txt)"))
+        out.append(situation("W507", "algorithm_case", path=name, lower=alg.lower()))
 
 
 def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], out: list[Issue]) -> None:
     name = manifest.name
     m = _LINE.fullmatch(line)
     if not m or not m[2]:
-        out.append(_bad(manifest, n, f"{name} line {n} is not 'CHECKSUM PATH': {line[:60]!r}"))
+        out.append(_bad(manifest, n, "line_syntax", text=line[:60]))
         return
     digest, raw = m[1], m[2]
     if raw.startswith("*"):
         raw = raw[1:]
-        out.append(issues.make("W523", path=name, line=n,
-                               detail=f"{name} line {n}: '*' before the path is an md5sum 'binary mode' marker, "
-                                      "not part of BagIt; read the path without it"))
+        out.append(issues.make("W523", path=name, line=n))
     ctx = PathContext(name, n, manifest.kind, rules)
     path = decode_path(raw, ctx, out)
     path = normalise_path(path, ctx, out) if path is not None else None
@@ -106,13 +101,12 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
 
 
 def _digest(manifest: Manifest, digest: str, n: int, out: list[Issue]) -> str | None:
-    name = manifest.name
     if not re.fullmatch(r"[0-9A-Fa-f]+", digest):
-        out.append(_bad(manifest, n, f"{name} line {n}: checksum {digest[:40]!r} is not hexadecimal"))
+        out.append(_bad(manifest, n, "digest_not_hex", digest=digest[:40]))
         return None
     if manifest.algorithm and len(digest) != hex_length(manifest.algorithm):
-        out.append(_bad(manifest, n, f"{name} line {n}: checksum has {len(digest)} hex digits, "
-                                     f"{manifest.bagit_algorithm} has {hex_length(manifest.algorithm)}"))
+        out.append(_bad(manifest, n, "digest_length", digits=len(digest), algorithm=manifest.bagit_algorithm,
+                        expected=hex_length(manifest.algorithm)))
         return None
     return digest.lower()
 
@@ -122,17 +116,14 @@ def _add_entry(manifest: Manifest, entry: Entry, rules: tuple[int, int], out: li
     if first is None:
         manifest.entries[entry.path] = entry
         return
-    where = f"{manifest.name} lines {first.line} and {entry.line}"
     if first.digest != entry.digest:
-        out.append(_bad(manifest, entry.line, f"{where} list {entry.path} twice with different checksums; "
-                                              "keep the correct line only"))
+        out.append(_bad(manifest, entry.line, "listed_twice_differently", first=first.line, file=entry.path))
     elif rules >= (1, 0):
-        out.append(_bad(manifest, entry.line, f"{where} list {entry.path} twice; BagIt 1.0 allows each "
-                                              "file once per manifest, remove the duplicate"))
+        out.append(_bad(manifest, entry.line, "listed_twice", first=first.line, file=entry.path))
     else:
-        out.append(issues.make("W507", path=manifest.name, line=entry.line,
-                               detail=f"{where} list {entry.path} twice (same checksum); remove the duplicate"))
+        out.append(situation("W507", "listed_twice_same", path=manifest.name, line=entry.line, first=first.line,
+                             file=entry.path))
 
 
-def _bad(manifest: Manifest, n: int, detail: str) -> Issue:
-    return issues.make("E508" if manifest.kind == "tag" else "E502", path=manifest.name, line=n, detail=detail)
+def _bad(manifest: Manifest, n: int, what: str, **values: Any) -> Issue:
+    return situation("E508" if manifest.kind == "tag" else "E502", what, path=manifest.name, line=n, **values)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.metadata.layout import OBJECTS_DIR
 from packager.model import Issue
 
@@ -22,7 +24,6 @@ from .source import BagSource, Listing
 OBJECTS_PREFIX = OBJECTS_DIR + "/"
 #: Archivematica names objects relative to the transfer (the bag's data/ folder).
 TRANSFER_DIR = "objects"
-_REPACKAGE = "package the collection again"
 
 
 @dataclass
@@ -34,8 +35,12 @@ class _Bag:
     ours: bool
     found: list[Issue] = field(default_factory=list)
 
-    def report(self, code: str, path: str | None, detail: str, line: int | None = None) -> None:
-        self.found.append(issues.make(code, path=path, line=line, detail=detail))
+    def report(self, code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> None:
+        """One finding: situation ``what`` of ``code``, or None for a code raised in one situation only."""
+        if what is None:
+            self.found.append(issues.make(code, path=path, line=line, **values))
+        else:
+            self.found.append(situation(code, what, path=path, line=line, **values))
 
     def present(self, rel: str) -> bool:
         return rel in self.listing.files or rel in self.listing.refused
@@ -54,13 +59,12 @@ class _Bag:
         """A sidecar's bytes, or None with the reason reported (refused, too large, unreadable)."""
         if rel in self.listing.refused:
             why = next((p.message for p in self.listing.problems if p.path == rel), "it is not a regular file")
-            self.report(code, rel, f"{rel} was not read: the BagIt layer refused it ({why}); its checks were skipped")
+            self.report(code, "refused", rel, why=why)
             return None
         try:
             return self.source.read_bytes(rel, limit=limit)
         except SourceError as exc:
-            self.report(code, rel, f"{rel} was not read ({exc}); its checks were skipped: {_REPACKAGE} or "
-                                   "ask the depositor for a usable copy")
+            self.report(code, "unreadable", rel, error=exc)
             return None
 
 

@@ -58,8 +58,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.metadata.layout import CSV_PATH, METADATA_DIR, OBJECTS_DIR, ORIGINALS_PATH, names_us
 from packager.model import Issue
 
@@ -99,8 +99,7 @@ def check(source: BagSource, read_tags: ReadTags | None) -> list[Issue]:
     for folder in ("data", METADATA_DIR, OBJECTS_DIR):
         blocked = _blocked(listing, folder)
         if blocked:  # what lies behind could be anywhere: read nothing (the BagIt layer reports it too)
-            return [issues.make("E602", path=folder, detail=f"{folder} was not read, so the metadata layer was not "
-                                                            f"checked: {blocked}")]
+            return [situation("E602", "folder_blocked", path=folder, why=blocked)]
     bag = _Bag(source, listing, is_ours(source))
     table = _read_csv(bag)
     records = _load_records(bag)

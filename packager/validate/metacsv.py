@@ -16,7 +16,7 @@ from packager.metadata import csvfile
 from packager.metadata.layout import CSV_PATH, OBJECTS_DIR
 
 from .images import Pairs
-from .metabag import _REPACKAGE, OBJECTS_PREFIX, TRANSFER_DIR, _Bag
+from .metabag import OBJECTS_PREFIX, TRANSFER_DIR, _Bag
 
 #: Largest metadata.csv read into memory; a larger one is reported, not read. A
 #: collection of 100,000 images has one of a few hundred MiB at most.
@@ -47,20 +47,17 @@ def _read_csv(bag: _Bag) -> _Table:
     table = _Table()
     if not bag.present(CSV_PATH):
         if bag.ours:
-            bag.report("E602", CSV_PATH, f"{CSV_PATH} is missing, but bag-info.txt names packager as the bag's maker "
-                                         f"and packager always writes it; {_REPACKAGE}")
+            bag.report("E602", "csv_missing", CSV_PATH)
         return table
     data = bag.read(CSV_PATH, CSV_LIMIT, "E602")
     if data is None:
         return table
     reading = csvfile.read_metadata_csv(data)
     if reading.bom:
-        bag.report("W615", CSV_PATH, f"{CSV_PATH} starts with a UTF-8 byte order mark; older Archivematica releases "
-                                     "then miss the 'filename' column: save it as UTF-8 without BOM")
+        bag.report("W615", None, CSV_PATH)
     for problem in reading.problems:
-        skipped = "" if reading.usable else "; no row could be read, so the checks that need rows were skipped"
-        bag.report("E602", CSV_PATH, f"metadata.csv, line {problem.line}: {problem.message}{skipped}",
-                   line=problem.line)
+        bag.report("E602", "csv_row" if reading.usable else "csv_header", CSV_PATH, line=problem.line,
+                   reason=problem.message)
         target = _resolve(problem.filename, bag.ours)[0] if problem.filename else None
         if target:
             table.reported.add(target)
@@ -80,20 +77,21 @@ def _read_rows(bag: _Bag, rows: list[csvfile.CsvRow], table: _Table) -> dict[str
     for row in rows:
         target, form = _resolve(row.filename, bag.ours)
         if target is None:
-            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {form}", line=row.line)
+            bag.report("E602", form, CSV_PATH, line=row.line, filename=row.filename, objects=OBJECTS_PREFIX,
+                       transfer=TRANSFER_DIR)
             meant = _resolve(row.filename, ours=False)[0]  # e.g. objects/x in our bag: x's row is reported here
             if meant:
                 table.reported.add(meant)
             continue  # never read: it could name a file outside the bag
         forms[form] += 1
         if target in first:
-            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {row.filename} describes {target}, which "
-                                         f"line {first[target]} describes already; keep one row", line=row.line)
+            bag.report("E602", "row_repeated", CSV_PATH, line=row.line, filename=row.filename, target=target,
+                       first=first[target])
             continue
         first[target] = row.line
-        problem = _row_target_problem(bag, target, row.filename, table)
+        problem = _row_target_problem(bag, target, table)
         if problem:
-            bag.report("E602", CSV_PATH, f"metadata.csv, line {row.line}: {problem}", line=row.line)
+            bag.report("E602", problem, CSV_PATH, line=row.line, filename=row.filename, target=target)
             table.reported.add(target)
         elif target in bag.listing.files:
             table.rows[target] = row.pairs
@@ -101,35 +99,34 @@ def _read_rows(bag: _Bag, rows: list[csvfile.CsvRow], table: _Table) -> dict[str
 
 
 def _resolve(filename: str, ours: bool) -> tuple[str | None, str]:
-    """(bag path a row's filename names, "bag" or "transfer"), or (None, why it names nothing we may read)."""
+    """(bag path a row's filename names, "bag" or "transfer"), or (None, the E602 situation saying why it names
+    nothing we may read)."""
     name = filename if ours else filename.rstrip("/")
     if name == OBJECTS_DIR or name.startswith(OBJECTS_PREFIX):
         target, form = name, "bag"
     elif not ours and (name == TRANSFER_DIR or name.startswith(TRANSFER_DIR + "/")):
         target, form = "data/" + name, "transfer"
     else:
-        also = "" if ours else f" (or Archivematica's {TRANSFER_DIR}/<name>)"
-        return None, f"the row names {filename!r}, which is not under {OBJECTS_PREFIX}; write {OBJECTS_PREFIX}<name>{also}"
+        return None, "row_outside_objects" if ours else "row_outside_objects_or_transfer"
     if any(part in ("", ".", "..") for part in target.split("/")):
-        return None, (f"the row names {filename!r}, which has empty, '.' or '..' parts and could lead out of "
-                      f"{OBJECTS_DIR}/; it was not read: write the plain path of the object")
+        return None, "row_climbs"
     return target, form
 
 
-def _row_target_problem(bag: _Bag, target: str, filename: str, table: _Table) -> str | None:
-    """Why the payload path a row names cannot be described by it, or None (a folder row is noted in ``table``)."""
+def _row_target_problem(bag: _Bag, target: str, table: _Table) -> str | None:
+    """The E602 situation saying why the payload path a row names cannot be described by it, or None (a folder
+    row is noted in ``table``)."""
     listing = bag.listing
     if target in listing.files:
         return None
     if target in listing.refused:
-        return (f"{filename} names {target}, which the BagIt layer refused (a link out of the bag or a special "
-                "file); it was not read: replace it with the file itself")
+        return "row_refused"
     if target == OBJECTS_DIR or target in bag.folders:
         if bag.ours:
-            return f"{filename} names the folder {target}; packager writes one row per file: {_REPACKAGE}"
+            return "row_folder"
         table.folders.add(target)  # Archivematica describes folders (and the whole transfer) too
         return None
-    return f"{filename} names a file that is not in the payload; remove the row or restore {target}"
+    return "row_missing_file"
 
 
 def _report_forms(bag: _Bag, forms: dict[str, int]) -> None:
@@ -137,15 +134,11 @@ def _report_forms(bag: _Bag, forms: dict[str, int]) -> None:
     if bag.ours or not any(forms.values()):
         return
     if forms["bag"] and forms["transfer"]:
-        bag.report("W613", CSV_PATH, f"metadata.csv names {forms['bag']} object(s) as {OBJECTS_PREFIX}… and "
-                                     f"{forms['transfer']} as {TRANSFER_DIR}/… (Archivematica's form); both were read, "
-                                     "but tools that expect one form will miss the others: use one form")
-    elif forms["transfer"]:
-        bag.report("I612", CSV_PATH, f"metadata.csv names objects as {TRANSFER_DIR}/… (Archivematica's form, relative "
-                                     f"to data/); they were read as {OBJECTS_PREFIX}…")
+        bag.report("W613", None, CSV_PATH, bag_count=forms["bag"], transfer_count=forms["transfer"],
+                   objects=OBJECTS_PREFIX, transfer=TRANSFER_DIR)
     else:
-        bag.report("I612", CSV_PATH, f"metadata.csv names objects as {OBJECTS_PREFIX}… (paths in the bag); "
-                                     f"Archivematica expects {TRANSFER_DIR}/… if the bag is to be ingested there")
+        bag.report("I612", "transfer" if forms["transfer"] else "bag", CSV_PATH, objects=OBJECTS_PREFIX,
+                   transfer=TRANSFER_DIR)
 
 
 def _check_coverage(bag: _Bag, table: _Table) -> None:
@@ -155,11 +148,9 @@ def _check_coverage(bag: _Bag, table: _Table) -> None:
         if not rel.startswith(OBJECTS_PREFIX) or rel in accounted or _under_described_folder(rel, table.folders):
             continue
         if bag.ours:
-            bag.report("E602", CSV_PATH, f"metadata.csv: payload file {rel} has no row; every object needs its "
-                                         "description")
+            bag.report("E602", "object_without_row", CSV_PATH, file=rel)
         else:
-            bag.report("W611", rel, f"{rel} has no row in metadata.csv (nor has a folder above it), so it is kept "
-                                    "without a description; add a row if it should have one")
+            bag.report("W611", None, rel)
 
 
 def _under_described_folder(rel: str, folders: set[str]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packager import issues
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 from .archive_tar import TarSource
@@ -48,15 +48,12 @@ def _kind(path: Path) -> str | None:
 def open_archive(path: Path, out: list[Issue]) -> BagSource | None:
     """A source for the archive at ``path``, or None (reason in ``out``)."""
     if not path.is_file():
-        out.append(issues.make("E513", path=str(path), detail=f"{path} is neither a folder nor a regular file; "
-                                                              "give the bag's folder or its archive"))
+        out.append(situation("E513", "not_a_file", path=str(path)))
         return None
     kind = _kind(path)
     if kind == "zip":
         return ZipSource(path)
     if kind in ("tar", "tar.gz"):
         return TarSource(path, gzip=kind == "tar.gz")
-    out.append(issues.make("E513", path=str(path), detail=f"{path.name} is not a bag folder, nor a tar, tar.gz "
-                                                          "or zip archive (checked by its first bytes); give the "
-                                                          "bag's folder or its .tar, .tar.gz, .tgz or .zip file"))
+    out.append(situation("E513", "not_an_archive", path=str(path), name=path.name))
     return None

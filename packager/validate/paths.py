@@ -14,8 +14,10 @@ import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 from packager import issues
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 #: BagIt algorithm names (lower-cased, ``-``/``_`` removed) -> hashlib name.
@@ -58,17 +60,15 @@ def decode_path(raw: str, ctx: PathContext, out: list[Issue]) -> str | None:
     if ctx.version < (1, 0):
         return raw
     if _BAD_PERCENT.search(raw):
-        out.append(_e502(ctx, f"path {raw!r} has a '%' that is not followed by two hex digits; "
-                              "from BagIt 1.0 a literal '%' must be written as %25"))
+        out.append(_e502(ctx, "percent_bad", entry=raw))
         return None
     try:
         decoded = urllib.parse.unquote(raw, errors="strict")
     except UnicodeDecodeError:
-        out.append(_e502(ctx, f"path {raw!r} percent-decodes to bytes that are not UTF-8"))
+        out.append(_e502(ctx, "percent_not_utf8", entry=raw))
         return None
     if "%" in _REQUIRED_ESCAPES.sub("", raw):
-        out.append(_w507(ctx, f"path {raw!r} percent-encodes characters other than %, CR and LF; "
-                              f"read as {decoded!r}, but other tools may not decode it"))
+        out.append(_w507(ctx, "percent_extra", entry=raw, decoded=decoded))
     return decoded
 
 
@@ -77,23 +77,20 @@ def normalise_path(path: str, ctx: PathContext, out: list[Issue]) -> str | None:
     if path.startswith("./"):
         while path.startswith("./"):
             path = path[2:]
-        out.append(issues.make("W524", path=ctx.source, line=ctx.line,
-                               detail=f"{ctx.source} line {ctx.line}: path starts with './'; write paths "
-                                      "relative to the bag without it (some tools then miss the file)"))
+        out.append(issues.make("W524", path=ctx.source, line=ctx.line))
     reason = escape_reason(path)
     if reason:
-        out.append(_e502(ctx, f"unsafe path {path!r}: {reason}; a bag may only refer to files inside itself"))
+        out.append(_e502(ctx, "unsafe_path", entry=path, reason=reason))
         return None
     if "\\" in path:
-        out.append(_w507(ctx, f"path {path!r} contains a backslash, which Windows reads as a folder separator; "
-                              "rename the file for portability"))
+        out.append(_w507(ctx, "backslash", entry=path))
     parts = path.split("/")
     clean = [p for p in parts if p not in ("", ".")]
     if not clean:
-        out.append(_e502(ctx, f"path {path!r} names no file"))
+        out.append(_e502(ctx, "no_file", entry=path))
         return None
     if len(clean) != len(parts):
-        out.append(_w507(ctx, f"path {path!r} has empty or '.' parts; read as {'/'.join(clean)!r}"))
+        out.append(_w507(ctx, "empty_parts", entry=path, clean="/".join(clean)))
     return "/".join(clean)
 
 
@@ -123,17 +120,14 @@ def check_area(path: str, ctx: PathContext, out: list[Issue]) -> bool:
     """
     in_payload = path.startswith("data/")
     if ctx.kind == "tag" and in_payload:
-        out.append(issues.make("E508", path=ctx.source, line=ctx.line,
-                               detail=f"{ctx.source} lists payload file {path}; tag manifests may list only "
-                                      "tag files (payload files belong in manifest-<alg>.txt)"))
+        out.append(situation("E508", "tag_lists_payload", path=ctx.source, line=ctx.line, entry=path))
         return False
     if ctx.kind == "fetch" and not in_payload:
-        out.append(_e502(ctx, f"fetch.txt target {path!r} is not under data/; fetch.txt may list only payload files"))
+        out.append(_e502(ctx, "fetch_outside_data", entry=path))
         return False
     if ctx.kind == "payload" and not in_payload:
-        detail = (f"payload manifest {ctx.source} lists {path!r}, which is not under data/; "
-                  "list tag files in a tagmanifest-<alg>.txt instead")
-        out.append(_e502(ctx, detail) if ctx.version >= (1, 0) else _w507(ctx, detail))
+        report = _e502 if ctx.version >= (1, 0) else _w507
+        out.append(report(ctx, "payload_outside_data", entry=path))
     return True
 
 
@@ -147,20 +141,16 @@ def name_warnings(paths: list[str]) -> list[Issue]:
         if other != path:
             how = "case" if unicodedata.normalize("NFC", other) != unicodedata.normalize("NFC", path) \
                 else "Unicode normalization (NFC/NFD)"
-            out.append(issues.make("W520" if how == "case" else "W521", path=path,
-                                   detail=f"{other!r} and {path!r} differ only in {how}; they are one file on "
-                                          "macOS and Windows file systems; rename one of them"))
+            out.append(issues.make("W520" if how == "case" else "W521", path=path, other=other))
         base = path.rsplit("/", 1)[-1]
         if base.lower() in SYSTEM_FILES or base.startswith("._"):
-            out.append(issues.make("W522", path=path,
-                                   detail=f"{path} is an operating-system housekeeping file, not content; "
-                                          "remove it from the payload before bagging"))
+            out.append(issues.make("W522", path=path))
     return out
 
 
-def _e502(ctx: PathContext, detail: str) -> Issue:
-    return issues.make("E502", path=ctx.source, line=ctx.line, detail=f"{ctx.source} line {ctx.line}: {detail}")
+def _e502(ctx: PathContext, what: str, **values: Any) -> Issue:
+    return situation("E502", what, path=ctx.source, line=ctx.line, **values)
 
 
-def _w507(ctx: PathContext, detail: str) -> Issue:
-    return issues.make("W507", path=ctx.source, line=ctx.line, detail=f"{ctx.source} line {ctx.line}: {detail}")
+def _w507(ctx: PathContext, what: str, **values: Any) -> Issue:
+    return situation("W507", what, path=ctx.source, line=ctx.line, **values)

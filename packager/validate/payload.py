@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packager import issues
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 
@@ -34,8 +34,7 @@ def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
     bag_real = bag.resolve()
     walk = Walk()
     if top and root.is_symlink():  # os.walk would follow it: the payload could live anywhere
-        out.append(issues.make("E501", path=top, detail=f"{top}/ is a symbolic link to {root.resolve()}, not a "
-                                                        f"folder; replace the link with the folder itself"))
+        out.append(situation("E501", "top_is_link", path=top, target=root.resolve()))
         return walk
     for dirpath, dirnames, filenames in os.walk(root):
         if not top and Path(dirpath) == root and "data" in dirnames:
@@ -60,16 +59,13 @@ def _classify(full: Path, rel: str, bag: Path, bag_real: Path, out: list[Issue])
     try:
         st = full.stat()
     except OSError as exc:
-        out.append(issues.make("E501", path=rel, detail=f"{rel} cannot be read ({exc.strerror}); "
-                                                        "it may be a broken symbolic link"))
+        out.append(situation("E501", "cannot_stat", path=rel, reason=exc.strerror))
         return 0, False
     regular = stat.S_ISREG(st.st_mode)
     if safe_link and not regular:
-        out.append(issues.make("E501", path=rel, detail=f"{rel} is not a regular file (device, FIFO or socket); "
-                                                        "remove it from the bag"))
+        out.append(situation("E501", "not_regular", path=rel))
     if any("\udc80" <= c <= "\udcff" for c in rel):
-        out.append(issues.make("W507", path=rel, detail=f"the name {rel!r} is not valid UTF-8 on disk; "
-                                                        "manifests cannot name it portably, rename it"))
+        out.append(situation("W507", "name_not_utf8_disk", path=rel))
     return (st.st_size if regular else 0), safe_link and regular
 
 
@@ -78,14 +74,10 @@ def _link_problem(full: Path, bag: Path, bag_real: Path, out: list[Issue], *, fo
     rel = full.relative_to(bag).as_posix()
     target = full.resolve()
     if not target.is_relative_to(bag_real):
-        out.append(issues.make("E502", path=rel, detail=f"{rel} is a symbolic link to {target}, outside the bag; "
-                                                        "replace it with the file itself"))
+        out.append(situation("E502", "link_outside", path=rel, target=target))
         return False
     if folder:
-        out.append(issues.make("W507", path=rel, detail=f"{rel} is a symbolic link to a folder and is not followed; "
-                                                        "replace it with the folder itself"))
+        out.append(situation("W507", "link_to_folder", path=rel))
         return False
-    out.append(issues.make("W507", path=rel, detail=f"{rel} is a symbolic link to {target.relative_to(bag_real)} "
-                                                    "in the bag; copies, archives and Windows lose or break links, "
-                                                    "replace it with the file itself"))
+    out.append(situation("W507", "link_inside", path=rel, target=target.relative_to(bag_real)))
     return True

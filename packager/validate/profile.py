@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packager import issues, schemas
+from packager.issues.receiving import situation
 from packager.metadata.layout import PROFILE_ID as PACKAGER_PROFILE_ID
 from .profile_formats import Profile, ProfileError, TagRule, matches, parse_json, read
 from packager.model import Issue
@@ -118,28 +119,25 @@ def _version(p: Profile, facts: BagFacts) -> list[Issue]:
     if p.accept_versions is None or (facts.version or "").strip() in p.accept_versions:
         return []
     declared = f"BagIt-Version {facts.version.strip()}" if facts.version else "no BagIt-Version"
-    return [issues.make("E538", path="bagit.txt", field="BagIt-Version", detail=(
-        f"bagit.txt declares {declared}, but profile {p.label} accepts only {', '.join(p.accept_versions)}; "
-        "the bag must be made again with an accepted version"))]
+    return [issues.make("E538", path="bagit.txt", field="BagIt-Version", declared=declared, profile=p.label,
+                        accepted=", ".join(p.accept_versions))]
 
 
 def _serialization(p: Profile, facts: BagFacts) -> list[Issue]:
-    found = []
+    found: list[Issue] = []
     where = facts.archive_name or facts.bag_name
     if facts.serialization is None and p.serialization == "required":
-        found.append(f"the bag is a folder, but profile {p.label} requires a serialized bag "
-                     f"({_formats(p)}); package it as one")
+        found.append(situation("E537", "folder", path=where, profile=p.label, formats=_formats(p)))
     elif facts.serialization is not None and p.serialization == "forbidden":
-        found.append(f"the bag is serialized ({facts.serialization}), but profile {p.label} forbids serialization; "
-                     "send the bag as a folder")
+        found.append(situation("E537", "forbidden", path=where, profile=p.label, serialization=facts.serialization))
     elif facts.serialization is not None and p.accept_serialization is not None:
         if _kind(facts.serialization) not in {_kind(m) for m in p.accept_serialization}:
-            found.append(f"the bag is serialized as {facts.serialization}, which profile {p.label} does not "
-                         f"accept ({_formats(p)}); package it again in an accepted format")
+            found.append(situation("E537", "format", path=where, profile=p.label, serialization=facts.serialization,
+                                   formats=_formats(p)))
     if p.dir_must_match_name and facts.archive_name is not None and facts.bag_name != facts.archive_name:
-        found.append(f"the archive's top folder is {facts.bag_name!r} but profile {p.label} requires it to be "
-                     f"named like the archive, {facts.archive_name!r}; rename the folder or the archive")
-    return [issues.make("E537", path=where, detail=d) for d in found]
+        found.append(situation("E537", "folder_name", path=where, profile=p.label, folder=facts.bag_name,
+                               archive=facts.archive_name))
+    return found
 
 
 def _kind(mime: str) -> str:
@@ -152,18 +150,15 @@ def _formats(p: Profile) -> str:
 
 def _fetch(p: Profile, facts: BagFacts) -> list[Issue]:
     if facts.has_fetch and not p.allow_fetch:
-        detail = (f"fetch.txt is present, but profile {p.label} does not allow it; fetch the files into the bag "
-                  "and remove fetch.txt (update the tag manifests)")
-    elif p.fetch_required and not facts.has_fetch:
-        detail = f"profile {p.label} requires a fetch.txt, and the bag has none; add the fetch.txt the profile expects"
-    else:
-        return []
-    return [issues.make("E536", path="fetch.txt", detail=detail)]
+        return [situation("E536", "not_allowed", path="fetch.txt", profile=p.label)]
+    if p.fetch_required and not facts.has_fetch:
+        return [situation("E536", "required", path="fetch.txt", profile=p.label)]
+    return []
 
 
 # --- manifests ----------------------------------------------------------------------------
 def _manifests(p: Profile, facts: BagFacts) -> list[Issue]:
-    found = []
+    found: list[Issue] = []
     for kind, prefix, present, required, allowed in (
             ("payload manifest", "manifest", facts.payload_algorithms, p.manifests_required, p.manifests_allowed),
             ("tag manifest", "tagmanifest", facts.tag_algorithms, p.tag_manifests_required,
@@ -171,12 +166,12 @@ def _manifests(p: Profile, facts: BagFacts) -> list[Issue]:
         have = {a.strip().lower() for a in present}
         for alg in required:
             if alg not in have:
-                found.append((f"{prefix}-{alg}.txt", f"{kind} {prefix}-{alg}.txt is missing: profile {p.label} "
-                              f"requires {', '.join(required)}; make the bag again with {alg} {kind}s"))
+                found.append(situation("E534", "required", path=f"{prefix}-{alg}.txt", kind=kind, profile=p.label,
+                                       required=", ".join(required), algorithm=alg))
         for alg in sorted(have - set(have if allowed is None else allowed)):
-            found.append((f"{prefix}-{alg}.txt", f"{kind} {prefix}-{alg}.txt uses {alg}, which profile {p.label} "
-                          f"does not allow (allowed: {', '.join(allowed or ())}); make the bag again without it"))
-    return [issues.make("E534", path=path, detail=detail) for path, detail in found]
+            found.append(situation("E534", "not_allowed", path=f"{prefix}-{alg}.txt", kind=kind, profile=p.label,
+                                   algorithm=alg, allowed=", ".join(allowed or ())))
+    return found
 
 
 # --- tags -------------------------------------------------------------------------------------
@@ -228,35 +223,29 @@ def _identifier(p: Profile, facts: BagFacts) -> list[Issue]:
                 if label.strip().lower() == "bagit-profile-identifier"]
     if p.identifier in declared:
         return []
-    if declared:
-        detail = (f"the bag declares BagIt-Profile-Identifier {', '.join(declared)}, not {p.identifier}; it was "
-                  "made for another profile: check it against that one, or add "
-                  f"'BagIt-Profile-Identifier: {p.identifier}' if it conforms to both")
-    else:
-        detail = ("the bag does not declare the profile it conforms to, which the BagIt Profiles specification "
-                  f"requires; add 'BagIt-Profile-Identifier: {p.identifier}' to bag-info.txt")
-    return [issues.make("E539", path="bag-info.txt", field="BagIt-Profile-Identifier", detail=detail)]
+    return [situation("E539", "other" if declared else "undeclared", path="bag-info.txt",
+                      field="BagIt-Profile-Identifier", declared=", ".join(declared), identifier=p.identifier)]
 
 
 # --- files ---------------------------------------------------------------------------------------
 def _tag_files(p: Profile, facts: BagFacts) -> list[Issue]:
-    found = [(path, f"tag file {path} is required by profile {p.label} but missing; add it")
+    found = [situation("E535", "tag_file_required", path=path, profile=p.label)
              for path in p.tag_files_required if not _present(path, facts.tag_files)]
-    found += [(path, f"tag file {path} is not allowed by profile {p.label} (allowed: "
-               f"{', '.join(p.tag_files_allowed) or 'no other tag files'}); remove it from the bag")
+    allowed = ", ".join(p.tag_files_allowed) or "no other tag files"
+    found += [situation("E535", "tag_file_not_allowed", path=path, profile=p.label, allowed=allowed)
               for path in facts.tag_files
               if not _BAGIT_OWN.fullmatch(path) and not matches(path, p.tag_files_allowed)]
-    return [issues.make("E535", path=path, detail=detail) for path, detail in found]
+    return found
 
 
 def _payload_files(p: Profile, facts: BagFacts) -> list[Issue]:
-    found = [(path, f"payload {'folder' if path.endswith('/') else 'file'} {path} is required by profile "
-              f"{p.label} but missing; add it") for path in p.payload_files_required
-             if not _present(path, facts.payload_files)]
-    found += [(path, f"payload file {path} is not allowed by profile {p.label} (allowed: "
-               f"{', '.join(p.payload_files_allowed) or 'none'}); remove it, or check that it belongs here")
+    found = [situation("E535", "payload_required", path=path, profile=p.label,
+                       kind="folder" if path.endswith("/") else "file")
+             for path in p.payload_files_required if not _present(path, facts.payload_files)]
+    allowed = ", ".join(p.payload_files_allowed) or "none"
+    found += [situation("E535", "payload_not_allowed", path=path, profile=p.label, allowed=allowed)
               for path in facts.payload_files if not matches(path, p.payload_files_allowed)]
-    return [issues.make("E535", path=path, detail=detail) for path, detail in found]
+    return found
 
 
 def _present(entry: str, paths: tuple[str, ...]) -> bool:
@@ -274,8 +263,7 @@ def _data_empty(p: Profile, facts: BagFacts) -> list[Issue]:
     if not p.data_empty or not facts.payload_files:
         return []
     if len(facts.payload_files) > 1:
-        detail = (f"profile {p.label} requires an empty payload (no file, or one zero-length file), but data/ holds "
-                  f"{len(facts.payload_files)} files; this profile is for bags without payload")
+        state = f"data/ holds {len(facts.payload_files)} files"
     else:
         octets = facts.payload_octets if facts.payload_octets is not None else _oxum_octets(facts)
         if octets == 0:
@@ -283,9 +271,7 @@ def _data_empty(p: Profile, facts: BagFacts) -> list[Issue]:
         name = facts.payload_files[0]
         state = (f"the size of {name} is unknown (no Payload-Oxum)" if octets is None
                  else f"{name} holds {octets} bytes")
-        detail = (f"profile {p.label} requires an empty payload (no file, or one zero-length file), but {state}; "
-                  "this profile is for bags without payload")
-    return [issues.make("E535", path="data/", detail=detail)]
+    return [situation("E535", "data_not_empty", path="data/", profile=p.label, state=state)]
 
 
 def _oxum_octets(facts: BagFacts) -> int | None:

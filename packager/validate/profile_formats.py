@@ -26,6 +26,7 @@ from typing import Any
 
 from packager import issues
 from packager.errors import ProfileError
+from packager.issues.receiving import situation
 from packager.model import Issue
 
 SPEC = "BagIt Profiles (1.4.0) profile"
@@ -169,9 +170,7 @@ def _spec_tags(table: dict[str, Any], source: str, problems: list[str], notes: l
             continue
         notes += [_unknown(source, f"{where}.{key}", SPEC) for key in definition if key not in SPEC_TAG_KEYS]
         if label.lower() == "bagit-profile-identifier":
-            notes.append(issues.make("W532", path=source, source=source, detail=(
-                "Bag-Info lists BagIt-Profile-Identifier, which the specification says it should not (the tag is "
-                "always required); the bag's declaration is checked anyway")))
+            notes.append(situation("W532", "identifier_tag", path=source, source=source))
         tag = _Fields(definition, where + ".", problems)
         required = tag.boolean("required", False)
         rules.append(TagRule("bag-info.txt", label, required=required, values=tag.strings("values") or (),
@@ -289,22 +288,20 @@ def _contradictions(p: Profile) -> list[str]:
 
 
 def _oddities(p: Profile) -> list[Issue]:
-    details = []
+    found: list[tuple[str, dict[str, Any]]] = []
     if p.accept_versions is None and p.format != LOC:
-        details.append(f"it names no accepted BagIt version ({_field(p, 'Accept-BagIt-Version')}), so any "
-                       "version is accepted")
+        found.append(("any_version", dict(field_name=_field(p, "Accept-BagIt-Version"))))
     if p.serialization != "forbidden" and p.accept_serialization is None and p.format != LOC:
-        details.append(f"it lists no accepted serialization ({_field(p, 'Accept-Serialization')}), so any "
-                       "archive format is accepted")
+        found.append(("any_serialization", dict(field_name=_field(p, "Accept-Serialization"))))
     for kind, required, allowed in (("tag file", p.tag_files_required, p.tag_files_allowed),
                                     ("payload path", p.payload_files_required, p.payload_files_allowed)):
-        details += [f"required {kind} {path} is not covered by the allowed patterns ({', '.join(allowed)}), so "
-                    "a bag that has it fails either way" for path in required if not covered(path, allowed)]
+        found += [("uncovered", dict(kind=kind, entry=path, allowed=", ".join(allowed)))
+                  for path in required if not covered(path, allowed)]
     for kind, allowed in (("Tag-Files-Allowed", p.tag_files_allowed),
                           ("Payload-Files-Allowed", p.payload_files_allowed)):
-        details += [f"{_field(p, kind)} entry {glob!r} ends with '/': read as {glob + '*'!r} (the specification "
-                    "asks for '/*' to allow a directory)" for glob in allowed if glob.endswith("/")]
-    return [issues.make("W532", path=p.source, source=p.source, detail=d) for d in details]
+        found += [("trailing_slash", dict(field_name=_field(p, kind), entry=glob, read_as=glob + "*"))
+                  for glob in allowed if glob.endswith("/")]
+    return [situation("W532", what, path=p.source, source=p.source, **values) for what, values in found]
 
 
 def _field(p: Profile, spec_name: str) -> str:

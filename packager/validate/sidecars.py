@@ -20,7 +20,7 @@ from packager.metadata import dc, originals
 from packager.metadata.layout import COLLECTION_RECORD, DC_DIR, ORIGINALS_PATH, PIXEL_DIGEST_KEY, RECORDS_PATH
 
 from .images import Pairs
-from .metabag import _REPACKAGE, OBJECTS_PREFIX, _Bag, _blocked, _in_folder
+from .metabag import OBJECTS_PREFIX, _Bag, _blocked, _in_folder
 from .metacsv import _identifier, _Table
 
 #: Largest sidecars read into memory; a larger one is reported, not read. A
@@ -40,11 +40,11 @@ def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
     """
     blocked = _blocked(bag.listing, DC_DIR)
     if blocked:
-        bag.report("E602", DC_DIR, f"{DC_DIR} was not read: {blocked}")
+        bag.report("E602", "dc_blocked", DC_DIR, why=blocked)
         return
     if DC_DIR not in bag.folders:
         if bag.ours:
-            bag.report("E602", DC_DIR, f"the Dublin Core records folder {DC_DIR} is missing; {_REPACKAGE}")
+            bag.report("E602", "dc_missing", DC_DIR)
         return
     rows = table.by_identifier()
     matched: dict[str, str] = {}
@@ -56,20 +56,20 @@ def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
         ident = _identifier(pairs)
         name = rows.get(ident or "") or known.get(ident or "")
         if name in matched:
-            bag.report("E602", rel, f"{rel} describes {ident!r} again ({matched[name]} does already); keep one")
+            bag.report("E602", "dc_twice", rel, identifier=ident, other=matched[name])
         elif name in table.rows:
             matched[name] = rel
             if sorted(pairs) != sorted(table.rows[name]):
-                diff = _first_difference(sorted(pairs), sorted(table.rows[name]))
-                bag.report("E602", rel, f"{rel} and the metadata.csv row for {name} disagree: {diff}")
+                bag.report("E602", "dc_disagrees", rel, payload=name,
+                           difference=_first_difference(sorted(pairs), sorted(table.rows[name])))
         elif table.usable and name not in table.reported:
-            bag.report("E602", rel, f"{rel} describes {ident!r}, which has no row in metadata.csv")
+            bag.report("E602", "dc_without_row", rel, identifier=ident)
     if bag.ours and table.usable:
         for ident, name in sorted(rows.items()):
             if name not in matched:
-                bag.report("E602", name, f"{name} ({ident}) has no Dublin Core record in {DC_DIR}")
+                bag.report("E602", "row_without_dc", name, identifier=ident, folder=DC_DIR)
     if bag.ours and f"{DC_DIR}/{COLLECTION_RECORD}" not in bag.listing.files:
-        bag.report("E602", f"{DC_DIR}/{COLLECTION_RECORD}", "the collection's Dublin Core record is missing")
+        bag.report("E602", "collection_record_missing", f"{DC_DIR}/{COLLECTION_RECORD}")
 
 
 def _read_dc_record(bag: _Bag, rel: str) -> Pairs | None:
@@ -79,18 +79,17 @@ def _read_dc_record(bag: _Bag, rel: str) -> Pairs | None:
     if data is None:
         return None
     if not bag.ours and dc.RECORD_NS.encode() not in data[:4096]:
-        bag.report("W614", rel, f"{rel} is not a packager Dublin Core record (no {dc.RECORD_NS} namespace), "
-                                "so it was not checked")
+        bag.report("W614", "dc_record", rel, namespace=dc.RECORD_NS)
         return None
     errors = dc.validate_dc_record(data)
     for message in errors:
-        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", detail=message))
+        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", error=message))
     if errors or rel.endswith("/" + COLLECTION_RECORD):
         return None
     try:
         return dc.parse_dc_record(data)
     except ValueError as exc:  # schema-valid but not shaped as we read it: report, never crash
-        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", detail=str(exc)))
+        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", error=exc))
         return None
 
 
@@ -108,23 +107,18 @@ def _check_originals(bag: _Bag, table: _Table) -> None:
     """The originals checksum file, one E605 per bad line; ours: every object has its
     original's checksums and every original its object."""
     if not bag.present(ORIGINALS_PATH):
-        bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} (checksums of the untouched originals) is missing; "
-                                           f"the chain of custody is broken: {_REPACKAGE}")
+        bag.report("E605", "missing", ORIGINALS_PATH)
         return
     data = bag.read(ORIGINALS_PATH, ORIGINALS_LIMIT, "E605")
     if data is None:
         return
     magic = originals.ORIGINALS_MAGIC.rsplit(" ", 1)[0].encode()
     if not bag.ours and not data.startswith(magic):
-        bag.report("W614", ORIGINALS_PATH, f"{ORIGINALS_PATH} does not start with {magic.decode()!r}, so it is not "
-                                           "a packager originals checksum file and was not checked")
+        bag.report("W614", "originals", ORIGINALS_PATH, magic=magic.decode())
         return
     entries, problems = originals.read_originals_manifest(data)
     for p in problems:
-        where = f", line {p.line}" if p.line else ""
-        bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH}{where}: {p.message}; each line must read "
-                                           "'<algorithm> <lowercase hex>  <path>' (sha256 and sha512 for every path) "
-                                           "under the header", line=p.line)
+        bag.report("E605", "bad_line" if p.line else "bad_file", ORIGINALS_PATH, line=p.line, reason=p.message)
     if bag.ours:
         objects = table.accounted() if table.usable else {p for p in bag.listing.files if p.startswith(OBJECTS_PREFIX)}
         _check_custody(bag, [name for name, _digests in entries], sorted(objects))
@@ -137,13 +131,10 @@ def _check_custody(bag: _Bag, originals: list[str], objects: list[str]) -> None:
     tails = {tail for name in originals for tail in _tails(name)}
     for payload in objects:
         if payload[len(OBJECTS_PREFIX):] not in tails:
-            bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} has no checksum of the original of {payload}; "
-                                               f"the chain of custody is broken: {_REPACKAGE}")
+            bag.report("E605", "no_original", ORIGINALS_PATH, payload=payload)
     for name in originals:
         if relative.isdisjoint(_tails(name)):
-            bag.report("E605", ORIGINALS_PATH, f"{ORIGINALS_PATH} lists the original {name}, but the bag has no "
-                                               "object made from it: an item was removed after packaging; ask the "
-                                               "depositor for the complete package")
+            bag.report("E605", "no_object", ORIGINALS_PATH, original=name)
 
 
 def _tails(name: str) -> list[str]:
@@ -158,26 +149,21 @@ def _load_records(bag: _Bag) -> list[dict[str, Any]] | None:
     """The items of records.json, or None when absent or unusable (reported)."""
     if not bag.present(RECORDS_PATH):
         if bag.ours:
-            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} (the full records, with each image's pixel digest) is "
-                                             f"missing from a bag written by packager; {_REPACKAGE}")
+            bag.report("E602", "records_missing", RECORDS_PATH)
         return None
     data = bag.read(RECORDS_PATH, RECORDS_LIMIT, "E602")
     if data is None:
         return None
+    code = "E602" if bag.ours else "W614"  # not packager's records file: left alone in a foreign bag
     try:
         doc = json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        problem = f"is not valid JSON ({str(exc)[:200]})"
-    else:
-        items = doc.get("items") if isinstance(doc, dict) else None
-        if isinstance(items, list) and all(isinstance(i, dict) for i in items):
-            return items
-        problem = "has no 'items' list of records"
-    if bag.ours:
-        bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} {problem}; {_REPACKAGE}")
-    else:
-        bag.report("W614", RECORDS_PATH, f"{RECORDS_PATH} {problem}, so it is not packager's records file and was "
-                                         "not checked")
+        bag.report(code, "records_not_json", RECORDS_PATH, error=str(exc)[:200])
+        return None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        return items
+    bag.report(code, "records_no_items", RECORDS_PATH)
     return None
 
 
@@ -200,22 +186,18 @@ def _check_records_json(bag: _Bag, items: list[dict[str, Any]] | None, table: _T
     described = {str(item.get("payload", "")) for item in items}
     if bag.ours and table.usable:
         for name in sorted(set(table.rows) - described):
-            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} has no record of {name}, which has a row in "
-                                             f"metadata.csv; {_REPACKAGE}")
+            bag.report("E602", "records_missing_row", RECORDS_PATH, payload=name)
     for item in items:
         payload = str(item.get("payload", ""))
         if payload in table.rows:
             pairs = sorted(_record_pairs(item) or [])
             if pairs != sorted(table.rows[payload]):
-                diff = _first_difference(pairs, sorted(table.rows[payload]))
-                bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} and metadata.csv disagree about {payload}: {diff}")
+                bag.report("E602", "records_disagree", RECORDS_PATH, payload=payload,
+                           difference=_first_difference(pairs, sorted(table.rows[payload])))
         elif table.usable and payload not in table.reported:
-            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} describes {payload or '?'}, which has no row in "
-                                             "metadata.csv")
+            bag.report("E602", "records_without_row", RECORDS_PATH, payload=payload or "?")
         if bag.ours and _pixel_digest_of(item) is None:
-            bag.report("E602", RECORDS_PATH, f"{RECORDS_PATH} gives no pixel digest ({PIXEL_DIGEST_KEY}, 64 lowercase hex "
-                                             f"digits) for {payload or '?'}, so its pixels cannot be proven "
-                                             f"unchanged; {_REPACKAGE}")
+            bag.report("E602", "records_no_pixel_digest", RECORDS_PATH, key=PIXEL_DIGEST_KEY, payload=payload or "?")
 
 
 def _pixel_digest_of(item: dict[str, Any]) -> str | None:

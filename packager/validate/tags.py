@@ -11,12 +11,15 @@ import codecs
 import re
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 from packager import issues
-from .source import BagSource
-from .paths import PathContext, check_area, decode_path, normalise_path
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.model import Issue
+
+from .paths import PathContext, check_area, decode_path, normalise_path
+from .source import BagSource
 
 KNOWN_VERSIONS = {(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)}
 _FIELD = re.compile(r"(?P<label>[^:]*?)(?P<pre>[ \t]*):(?P<post>[ \t]*)(?P<value>.*?)(?P<trail>[ \t]*)")
@@ -54,24 +57,21 @@ def read_declaration(source: BagSource, out: list[Issue]) -> Declaration:
     default = Declaration(None, (1, 0), "utf-8", "UTF-8")
     if not source.listing().is_file("bagit.txt"):
         if "bagit.txt" not in source.listing().refused:
-            out.append(_e501("bagit.txt is missing; every bag has it at its top level: check that the path is "
-                             "the bag's top folder, or add 'BagIt-Version: 1.0' and "
-                             "'Tag-File-Character-Encoding: UTF-8'"))
+            out.append(_e501("bagit_missing"))
         return default
     try:
         raw = source.read_bytes("bagit.txt", limit=1 << 16)
     except SourceError as exc:
-        out.append(_e501(f"bagit.txt cannot be read: {exc}"))
+        out.append(_e501("bagit_unreadable", error=exc))
         return default
     for bom in _BOMS:
         if raw.startswith(bom):
-            out.append(_e501("bagit.txt starts with a byte-order mark, which BagIt forbids; "
-                             "save it as UTF-8 without BOM"))
+            out.append(_e501("bagit_bom"))
             raw = raw[len(bom):]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        out.append(_e501(f"bagit.txt is not UTF-8 (byte {exc.start}); it must be UTF-8 text"))
+        out.append(_e501("bagit_not_utf8", byte=exc.start))
         return default
     return _declaration_from_lines(split_lines(text), out)
 
@@ -79,10 +79,9 @@ def read_declaration(source: BagSource, out: list[Issue]) -> Declaration:
 def _declaration_from_lines(lines: list[str], out: list[Issue]) -> Declaration:
     while lines and not lines[-1].strip():
         lines.pop()
-        out.append(issues.make("W507", path="bagit.txt", detail="bagit.txt ends with blank lines; remove them"))
+        out.append(situation("W507", "bagit_blank_lines", path="bagit.txt"))
     if len(lines) > 2:
-        out.append(_e501(f"bagit.txt has {len(lines)} lines; it must have exactly two "
-                         "(BagIt-Version and Tag-File-Character-Encoding), remove the others", line=3))
+        out.append(_e501("bagit_too_many_lines", line=3, count=len(lines)))
     version_field = _field(lines, 0, "BagIt-Version", out)
     encoding_field = _field(lines, 1, "Tag-File-Character-Encoding", out)
     version, rules = _version(version_field[0] if version_field else None, out)
@@ -96,12 +95,11 @@ def _declaration_from_lines(lines: list[str], out: list[Issue]) -> Declaration:
 def _field(lines: list[str], index: int, label: str, out: list[Issue]) -> tuple[str, str, str, str] | None:
     """(value, whitespace before colon, after colon, trailing) of a bagit.txt line, or None."""
     if index >= len(lines):
-        out.append(_e501(f"bagit.txt has no line {index + 1}; it must read '{label}: ...'", line=index + 1))
+        out.append(_e501("bagit_line_absent", line=index + 1, label=label))
         return None
     m = _FIELD.fullmatch(lines[index])
     if not m or m["label"] != label:
-        out.append(_e501(f"bagit.txt line {index + 1} is {lines[index]!r}; it must read '{label}: ...'",
-                         line=index + 1))
+        out.append(_e501("bagit_line_wrong", line=index + 1, text=lines[index], label=label))
         return None
     return m["value"], m["pre"], m["post"], m["trail"]
 
@@ -109,15 +107,11 @@ def _field(lines: list[str], index: int, label: str, out: list[Issue]) -> tuple[
 def _field_spacing(fld: tuple[str, str, str, str], n: int, rules: tuple[int, int], out: list[Issue]) -> None:
     _value, pre, post, trail = fld
     if pre and rules >= (1, 0):
-        out.append(_e501(f"bagit.txt line {n} has whitespace before the colon, which BagIt 1.0 does not allow; "
-                         "write 'Label: value'", line=n))
+        out.append(_e501("bagit_space_before_colon", line=n))
     elif pre:
-        out.append(issues.make("W507", path="bagit.txt", line=n,
-                               detail=f"bagit.txt line {n} has whitespace before the colon; write 'Label: value'"))
+        out.append(situation("W507", "bagit_space_before_colon", path="bagit.txt", line=n))
     if post not in (" ", "\t") or trail:
-        out.append(issues.make("W507", path="bagit.txt", line=n,
-                               detail=f"bagit.txt line {n} needs exactly one space after the colon and no "
-                                      "trailing whitespace; strict readers reject it"))
+        out.append(situation("W507", "bagit_spacing", path="bagit.txt", line=n))
 
 
 def _version(value: str | None, out: list[Issue]) -> tuple[str | None, tuple[int, int]]:
@@ -126,19 +120,14 @@ def _version(value: str | None, out: list[Issue]) -> tuple[str | None, tuple[int
     m = re.fullmatch(r"([0-9]{1,4})\.([0-9]{1,4})", value)  # ASCII digits; no int() of 5,000 digits
     if not m:
         shown = value if len(value) <= 20 else value[:20] + "…"
-        out.append(_e501(f"BagIt-Version {shown!r} is not a version number of the form M.N (e.g. 1.0)", line=1))
+        out.append(_e501("version_syntax", line=1, value=shown))
         return value, (1, 0)
     rules = (int(m[1]), int(m[2]))
     if rules not in KNOWN_VERSIONS:
-        out.append(issues.make("W507", path="bagit.txt", line=1,
-                               detail=f"BagIt-Version {value} is not a published version (0.93-0.97, 1.0); "
-                                      "checked with the rules of the nearest one"))
+        out.append(situation("W507", "version_unknown", path="bagit.txt", line=1, version=value))
         rules = (1, 0) if rules > (1, 0) else rules
     elif rules < (1, 0):
-        out.append(issues.make("W525", path="bagit.txt", line=1,
-                               detail=f"BagIt-Version {value} is a draft older than RFC 8493 (BagIt 1.0, 2018); "
-                                      "it was checked with its own rules, but current tools may read it "
-                                      "differently: re-bag it as 1.0 when convenient"))
+        out.append(issues.make("W525", path="bagit.txt", line=1, version=value))
     return value, rules
 
 
@@ -148,8 +137,7 @@ def _codec(value: str | None, out: list[Issue]) -> tuple[str, str]:
     try:
         return codecs.lookup(value).name, value
     except LookupError:
-        out.append(_e501(f"Tag-File-Character-Encoding {value!r} is not a known character encoding; "
-                         "use UTF-8", line=2))
+        out.append(_e501("encoding_unknown", line=2, value=value))
         return "utf-8", value
 
 
@@ -157,18 +145,15 @@ def decode_tag_file(raw: bytes, decl: Declaration, name: str, code: str, out: li
     """Decode a tag file or manifest with the declared encoding (UTF-16 byte order from its BOM)."""
     try:
         if decl.codec == "utf-16" and raw[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            out.append(issues.make("W507", path=name, detail=f"{name} is UTF-16 without a byte-order mark; "
-                                                             "read as big-endian"))
+            out.append(situation("W507", "utf16_no_bom", path=name))
             text = raw.decode("utf-16-be")
         else:
             text = raw.decode(decl.codec)
     except UnicodeDecodeError as exc:
-        out.append(issues.make(code, path=name, detail=f"{name} is not valid {decl.encoding} (byte {exc.start}); "
-                                                       "re-save it in the encoding bagit.txt declares"))
+        out.append(situation(code, "not_decodable", path=name, encoding=decl.encoding, byte=exc.start))
         return None
     if text.startswith("\ufeff") and decl.codec != "utf-16":
-        out.append(issues.make("W507", path=name, detail=f"{name} starts with a byte-order mark; "
-                                                         f"{decl.encoding} tag files are written without one"))
+        out.append(situation("W507", "tag_file_bom", path=name, encoding=decl.encoding))
         text = text[1:]
     return text
 
@@ -184,10 +169,9 @@ def parse_bag_info(text: str, name: str, rules: tuple[int, int], out: list[Issue
             if fields:
                 fields[-1][1].append(line.strip())
             else:
-                out.append(_e501(f"{name} line {n} is indented but no label comes before it", path=name, line=n))
+                out.append(_e501("info_indented", path=name, line=n))
         elif ":" not in line:
-            out.append(_e501(f"{name} line {n} {line[:40]!r} has no colon; write 'Label: value', and indent "
-                             "lines that continue the value above", path=name, line=n))
+            out.append(_e501("info_no_colon", path=name, line=n, text=line[:40]))
         else:
             label, value = line.split(":", 1)
             _label_spacing(label, value, name, n, rules, out)
@@ -197,14 +181,11 @@ def parse_bag_info(text: str, name: str, rules: tuple[int, int], out: list[Issue
 
 def _label_spacing(label: str, value: str, name: str, n: int, rules: tuple[int, int], out: list[Issue]) -> None:
     if not label.strip():
-        out.append(_e501(f"{name} line {n} has an empty label", path=name, line=n))
+        out.append(_e501("info_empty_label", path=name, line=n))
     elif label != label.rstrip() and rules >= (1, 0):
-        out.append(issues.make("W507", path=name, line=n,
-                               detail=f"{name} line {n}: whitespace before the colon is not allowed from "
-                                      f"BagIt 1.0; write '{label.strip()}: ...'"))
+        out.append(situation("W507", "info_space_before_colon", path=name, line=n, label=label.strip()))
     elif value and value[0] not in " \t" and rules >= (1, 0):
-        out.append(issues.make("W507", path=name, line=n,
-                               detail=f"{name} line {n}: put one space after the colon"))
+        out.append(situation("W507", "info_space_after_colon", path=name, line=n))
 
 
 def parse_fetch(text: str, rules: tuple[int, int], out: list[Issue]) -> list[FetchEntry]:
@@ -215,13 +196,13 @@ def parse_fetch(text: str, rules: tuple[int, int], out: list[Issue]) -> list[Fet
             continue
         m = re.fullmatch(r"(\S+)[ \t]+(\S+)[ \t]+(.+)", line)
         if not m:
-            out.append(_e502(n, f"fetch.txt line {n} is not 'URL LENGTH PATH'"))
+            out.append(_e502(n, "fetch_syntax"))
             continue
         url, length, raw = m.groups()
         if not _url_ok(url, n, out):
             continue
         if not re.fullmatch(r"\d+|-", length):
-            out.append(_e502(n, f"fetch.txt line {n}: length {length!r} must be a number of octets or '-'"))
+            out.append(_e502(n, "fetch_length", length=length))
         ctx = PathContext("fetch.txt", n, "fetch", rules)
         path = decode_path(raw, ctx, out)
         path = normalise_path(path, ctx, out) if path is not None else None
@@ -233,18 +214,16 @@ def parse_fetch(text: str, rules: tuple[int, int], out: list[Issue]) -> list[Fet
 def _url_ok(url: str, n: int, out: list[Issue]) -> bool:
     parts = urllib.parse.urlsplit(url)
     if not parts.scheme or not (parts.netloc or parts.path):
-        out.append(_e502(n, f"fetch.txt line {n}: {url!r} is not a URL"))
+        out.append(_e502(n, "fetch_not_url", url=url))
         return False
     if parts.scheme.lower() == "file":
-        out.append(issues.make("W507", path="fetch.txt", line=n,
-                               detail=f"fetch.txt line {n}: {url} is a local file URL, meaningless on another "
-                                      "machine"))
+        out.append(situation("W507", "fetch_file_url", path="fetch.txt", line=n, url=url))
     return True
 
 
-def _e501(detail: str, path: str = "bagit.txt", line: int | None = None) -> Issue:
-    return issues.make("E501", path=path, line=line, detail=detail)
+def _e501(what: str, path: str = "bagit.txt", line: int | None = None, **values: Any) -> Issue:
+    return situation("E501", what, path=path, line=line, **values)
 
 
-def _e502(n: int, detail: str) -> Issue:
-    return issues.make("E502", path="fetch.txt", line=n, detail=detail)
+def _e502(n: int, what: str, **values: Any) -> Issue:
+    return situation("E502", what, path="fetch.txt", line=n, **values)

@@ -121,7 +121,7 @@ def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool 
                     et = exiftool or stack.enter_context(ExifToolSession())
                 except PackagerError as exc:
                     et, incomplete = None, exc.message
-                    problems.append(issues.make("W620", path=None, detail=exc.message))
+                    problems.append(issues.make("W620", path=None, reason=exc.message))
                 version = et.version if et else ""
                 problems += metacheck.check(source, et.read_many if et else None)
     return ValidationReport(path=Path(path), bagit=result, metadata_checked=run_metadata,
@@ -141,10 +141,7 @@ def _check_profiles(result: BagCheck, chosen: Profile | None, problems: list[Iss
         if shipped is not None:
             profiles.append(shipped)
         elif not chosen:
-            problems.append(issues.make("I540", path="bag-info.txt",
-                                        detail=f"the bag declares the BagIt profile {identifier}; it was not "
-                                               "checked (profiles are never fetched from the network): pass "
-                                               "--profile FILE to check it"))
+            problems.append(issues.make("I540", path="bag-info.txt", identifier=identifier))
     if not profiles:
         return None
     facts = bag_facts(result)
