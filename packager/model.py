@@ -7,9 +7,10 @@ Nothing here does I/O; every other module builds or consumes these values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"

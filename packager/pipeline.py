@@ -11,16 +11,16 @@ import logging
 import os
 import queue
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from . import __version__, issues
-from .analysis.record import analyse
 from .analysis import similar
 from .analysis.overrides import with_default_place
+from .analysis.record import analyse
 from .bag.writer import BagWriter
 from .collection import config as config_mod
 from .collection.scan import scan

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageDraw  # noqa: E402
 
 from packager import pipeline  # noqa: E402
-from packager.validate.validator import validate  # noqa: E402
 from packager.collection.captions import read_captions  # noqa: E402
+from packager.validate.validator import validate  # noqa: E402
 
 CONFIG = """[collection]
 identifier = "benchmark"

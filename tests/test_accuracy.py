@@ -196,7 +196,7 @@ def test_sample_labels_cover_the_sample_captions_in_order() -> None:
     items = accuracy.load_labels("sample")["items"]
     assert [i["identifier"] for i in items] == [f"surv-{n:03d}" for n in range(1, 26)]
     captions = (ROOT / "collection" / "captions.txt").read_text(encoding="utf-8").splitlines()[:25]
-    for item, caption in zip(items, captions):
+    for item, caption in zip(items, captions, strict=False):
         screen = caption.strip().startswith(("Screen capture", "Screenshot"))
         assert (item["digital_source_type"] == "screenCapture") == screen, item["identifier"]
     assert sum(i["truncated"] for i in items) == 14  # as the collection's own description says

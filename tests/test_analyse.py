@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from packager.analysis.record import analyse
 from packager.analysis import text, vocab
+from packager.analysis.record import analyse
 from packager.collection.captions import read_captions
 from packager.model import CollectionInfo, Item, Location, Record
 
@@ -43,7 +43,7 @@ def rec(sample: dict, n: int) -> Record:
 
 def test_exactly_the_14_cut_off_captions_are_truncated_with_w201(sample: dict) -> None:
     assert {n for n, (r, _) in sample.items() if r.truncated} == TRUNCATED
-    for n, (r, found) in sample.items():
+    for n, (_r, found) in sample.items():
         w201 = [i for i in found if i.code == "W201"]
         assert len(w201) == (n in TRUNCATED)
         if w201:
@@ -117,7 +117,7 @@ def test_titles_read_like_catalogue_titles(sample: dict) -> None:
     assert rec(sample, 15).title == "A.I. system by the Chinese start-up SenseTime"
     titles = [r.title for r, _ in sample.values()]
     headlines = [r.headline.rstrip(".") for r, _ in sample.values()]
-    assert sum(t == h for t, h in zip(titles, headlines)) == 0  # devised, not copied
+    assert sum(t == h for t, h in zip(titles, headlines, strict=False)) == 0  # devised, not copied
 
 
 def test_title_is_deterministic_and_drops_a_cut_off_word() -> None:

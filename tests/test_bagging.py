@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 from packager.bag.writer import BagWriter, encode_manifest_path, format_bag_info
-from packager.validate.check import check_bag
 from packager.errors import BagError
+from packager.validate.check import check_bag
 
 SEED = 20240501
 
@@ -170,35 +170,31 @@ def test_sources_are_only_read(tmp_path: Path) -> None:
 def test_interruption_leaves_neither_bag_nor_partial(tmp_path: Path, interrupt: BaseException) -> None:
     src = sources(tmp_path / "src", ["x.bin"])
     out = tmp_path / "out"
-    with pytest.raises(type(interrupt)):
-        with BagWriter(out, "bag5") as writer:
-            writer.add_file("x.bin", src["x.bin"])
-            assert (out / "bag5.partial" / "data" / "x.bin").exists()
-            raise interrupt
+    with pytest.raises(type(interrupt)), BagWriter(out, "bag5") as writer:
+        writer.add_file("x.bin", src["x.bin"])
+        assert (out / "bag5.partial" / "data" / "x.bin").exists()
+        raise interrupt
     assert list(out.iterdir()) == []
 
 
 def test_failure_inside_finish_leaves_nothing(tmp_path: Path) -> None:
-    with pytest.raises(BagError):
-        with BagWriter(tmp_path, "bag6") as writer:
-            writer.add_bytes("a.txt", b"a")
-            writer.finish([("Payload-Oxum", "999.9")])  # wrong Oxum: refused
+    with pytest.raises(BagError), BagWriter(tmp_path, "bag6") as writer:
+        writer.add_bytes("a.txt", b"a")
+        writer.finish([("Payload-Oxum", "999.9")])  # wrong Oxum: refused
     assert list(tmp_path.iterdir()) == []
 
 
 def test_forgetting_finish_is_an_error_and_leaves_nothing(tmp_path: Path) -> None:
-    with pytest.raises(BagError, match="finish"):
-        with BagWriter(tmp_path, "bag7") as writer:
-            writer.add_bytes("a.txt", b"a")
+    with pytest.raises(BagError, match="finish"), BagWriter(tmp_path, "bag7") as writer:
+        writer.add_bytes("a.txt", b"a")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_existing_bag_is_refused_and_kept(tmp_path: Path) -> None:
     (tmp_path / "bag8").mkdir()
     (tmp_path / "bag8" / "keep.txt").write_text("mine")
-    with pytest.raises(BagError) as err:
-        with BagWriter(tmp_path, "bag8"):
-            pass
+    with pytest.raises(BagError) as err, BagWriter(tmp_path, "bag8"):
+        pass
     assert [i.code for i in err.value.issues] == ["E401"]
     assert (tmp_path / "bag8" / "keep.txt").read_text() == "mine"
     assert not (tmp_path / "bag8.partial").exists()
@@ -208,10 +204,9 @@ def test_stale_partial_is_removed(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     stale = tmp_path / "bag9.partial" / "data"
     stale.mkdir(parents=True)
     (stale / "old.txt").write_text("left over")
-    with caplog.at_level(logging.WARNING, logger="packager.bag.writer"):
-        with BagWriter(tmp_path, "bag9") as writer:
-            writer.add_bytes("new.txt", b"n")
-            final = writer.finish([])
+    with caplog.at_level(logging.WARNING, logger="packager.bag.writer"), BagWriter(tmp_path, "bag9") as writer:
+        writer.add_bytes("new.txt", b"n")
+        final = writer.finish([])
     assert sorted(p.name for p in (final / "data").iterdir()) == ["new.txt"]
     assert "stale" in caplog.text
 
@@ -244,19 +239,17 @@ def test_record_hashes_the_final_bytes_after_exiftool(tmp_path: Path) -> None:
 
 
 def test_change_after_hashing_without_record_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(BagError, match="changed after it was hashed"):
-        with BagWriter(tmp_path, "bag11") as writer:
-            staged = writer.add_bytes("a.txt", b"original")
-            staged.write_bytes(b"changed, longer")
-            writer.finish([])
+    with pytest.raises(BagError, match="changed after it was hashed"), BagWriter(tmp_path, "bag11") as writer:
+        staged = writer.add_bytes("a.txt", b"original")
+        staged.write_bytes(b"changed, longer")
+        writer.finish([])
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unrecorded_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(BagError, match="never recorded"):
-        with BagWriter(tmp_path, "bag12") as writer:
-            writer.path_for("ghost.txt").write_bytes(b"boo")
-            writer.finish([])
+    with pytest.raises(BagError, match="never recorded"), BagWriter(tmp_path, "bag12") as writer:
+        writer.path_for("ghost.txt").write_bytes(b"boo")
+        writer.finish([])
 
 
 @pytest.mark.parametrize("rel", ["/etc/passwd", "../escape.txt", "a/../../b", "a/./b", "a//b", "a\\b",
@@ -319,8 +312,7 @@ def test_bagit_txt_is_written_last(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_every_given_payload_oxum_is_checked(tmp_path: Path) -> None:
-    with pytest.raises(BagError, match="Payload-Oxum"):
-        with BagWriter(tmp_path, "oxum") as writer:
-            writer.add_bytes("a.txt", b"a")
-            writer.finish([("Payload-Oxum", "999.9"), ("Payload-Oxum", "1.1")])  # the last one is right
+    with pytest.raises(BagError, match="Payload-Oxum"), BagWriter(tmp_path, "oxum") as writer:
+        writer.add_bytes("a.txt", b"a")
+        writer.finish([("Payload-Oxum", "999.9"), ("Payload-Oxum", "1.1")])  # the last one is right
     assert list(tmp_path.iterdir()) == []

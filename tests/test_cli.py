@@ -30,11 +30,11 @@ def test_extract_json_follows_the_contract_and_writes_nothing(tmp_path: Path) ->
     items = doc["items"]
     assert len(items) == 25
     for item in items:
-        assert ITEM_KEYS <= set(item)
+        assert set(item) >= ITEM_KEYS
         assert isinstance(item["truncated"], bool)
         assert item["digital_source_type"].startswith("http://cv.iptc.org/newscodes/digitalsourcetype/")
         for loc in item["locations"]:
-            assert LOCATION_KEYS <= set(loc)
+            assert set(loc) >= LOCATION_KEYS
         for issue in item["issues"]:
             assert {"code", "severity", "message"} <= set(issue)
     assert sum(item["truncated"] for item in items) == 14
@@ -156,7 +156,7 @@ def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
         from dataclasses import replace as swap
 
         from packager import issues
-        return swap(report, problems=(issues.make("E501", detail="pretend the new bag is broken"),))
+        return swap(report, problems=(issues.make("E501", problem="pretend the new bag is broken"),))
 
     monkeypatch.setattr(pipeline, "validate", reject)
     run = pipeline.build_bag(COLLECTION, out, replace_existing=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packager.metadata import crosswalk
 from packager.embed import reconcile
+from packager.metadata import crosswalk
 from packager.model import Location, Record
 
 ROOT = Path(__file__).resolve().parent.parent

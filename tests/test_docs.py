@@ -18,8 +18,8 @@ from PIL import Image
 
 import packager
 from packager import errors, issues
-from packager.issues import receiving
 from packager.cli.main import cli
+from packager.issues import receiving
 from packager.model import ERROR, INFO, WARNING
 
 from .conftest import ROOT, run_cli

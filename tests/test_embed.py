@@ -7,16 +7,17 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from packager.files import exiftool as session
-from packager.metadata import tagvalues, text
 from packager.embed.exiftool import ExifTool
 from packager.errors import EnvironmentProblem, PackagerError
+from packager.files import exiftool as session
+from packager.metadata import tagvalues, text
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT
 

@@ -12,18 +12,19 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import pytest
 
+from packager.files.exiftool import ExifToolSession
+from packager.metadata.csvfile import read_metadata_csv
+from packager.metadata.originals import ORIGINALS_MAGIC, originals_manifest_bytes, read_originals_manifest
+from packager.model import Issue
 from packager.validate import metacheck, sidecars
 from packager.validate.folder import DirSource
 from packager.validate.source import BagSource
-from packager.files.exiftool import ExifToolSession
-from packager.model import Issue
-from packager.metadata.csvfile import read_metadata_csv
-from packager.metadata.originals import ORIGINALS_MAGIC, originals_manifest_bytes, read_originals_manifest
 
 CSV = "data/metadata/metadata.csv"
 ORIGINALS = "data/metadata/originals.txt"
@@ -497,17 +498,17 @@ def test_originals_problems_become_e605_with_line_numbers(sample_bag: Path, et: 
 # --- the tolerant metadata.csv reader ---------------------------------------------------
 
 def test_tolerant_reader_reports_each_bad_row_and_keeps_the_good_ones() -> None:
-    data = ("filename,dc.title,dc.subject\r\n"
-            "a.jpg,A,x\r\n"  # 2 good
-            "b.jpg,B,y,z\r\n"  # 3 too many cells
-            ",C,\r\n"  # 4 empty filename
-            "a.jpg,again,\r\n"  # 5 duplicate
-            ",,,,\r\n"  # 6 blank (a spreadsheet's): skipped
-            "\r\n"  # 7 blank
-            'c.jpg,"unclosed,\r\n'  # 8 a quote never closed...
-            "d.jpg,D,\r\n"  # 9 ...the next rows are still read
-            '"e.jpg","E"x,\r\n'  # 10 text after a closing quote
-            "f.jpg,F,w\r\n").encode() + b"g.jpg,\xff,\r\n"  # 11 good, 12 not UTF-8
+    data = (b"filename,dc.title,dc.subject\r\n"
+            b"a.jpg,A,x\r\n"  # 2 good
+            b"b.jpg,B,y,z\r\n"  # 3 too many cells
+            b",C,\r\n"  # 4 empty filename
+            b"a.jpg,again,\r\n"  # 5 duplicate
+            b",,,,\r\n"  # 6 blank (a spreadsheet's): skipped
+            b"\r\n"  # 7 blank
+            b'c.jpg,"unclosed,\r\n'  # 8 a quote never closed...
+            b"d.jpg,D,\r\n"  # 9 ...the next rows are still read
+            b'"e.jpg","E"x,\r\n'  # 10 text after a closing quote
+            b"f.jpg,F,w\r\n") + b"g.jpg,\xff,\r\n"  # 11 good, 12 not UTF-8
     reading = read_metadata_csv(data)
     assert reading.usable and not reading.bom
     assert [(r.line, r.filename, r.pairs) for r in reading.rows] == [

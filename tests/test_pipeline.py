@@ -7,19 +7,21 @@ import csv
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import bagit
 import pytest
 
 from packager import pipeline
-from packager.embed import item as embedding
 from packager.bag.writer import BagWriter
+from packager.embed import item as embedding
 from packager.embed.exiftool import ExifTool
 from packager.metadata.csvfile import read_metadata_csv
 
-from .conftest import CONFORMANCE as CONFORMANCE_ROOT, tree_digest
+from .conftest import CONFORMANCE as CONFORMANCE_ROOT
+from .conftest import tree_digest
 
 CONFORMANCE = CONFORMANCE_ROOT / "images"
 IMAGES = ("IPTC-PhotometadataRef-Std2023.2.jpg", "exiftool_MWG.jpg", "exiv2_smiley1.jpg", "exiv2_smiley2.jpg",

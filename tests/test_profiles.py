@@ -19,10 +19,18 @@ import pytest
 from PIL import Image
 
 from packager import pipeline, schemas
-from packager.validate.profile import (PACKAGER_PROFILE_ID, BagFacts, Profile, ProfileError, builtin_profile,
-                                       check_profile, load_profile, load_profile_bytes)
-from packager.validate.profile_formats import matches, pattern
 from packager.model import Issue
+from packager.validate.profile import (
+    PACKAGER_PROFILE_ID,
+    BagFacts,
+    Profile,
+    ProfileError,
+    builtin_profile,
+    check_profile,
+    load_profile,
+    load_profile_bytes,
+)
+from packager.validate.profile_formats import matches, pattern
 
 from .conftest import CONFORMANCE
 

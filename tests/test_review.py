@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from packager.collection import config
 from packager import pipeline
-from packager.review import sheet as review, cells as sheet
+from packager.collection import config
 from packager.errors import ConfigError
 from packager.metadata.records import item_dict
 from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, Record, mark
+from packager.review import cells as sheet
+from packager.review import sheet as review
 
 from .conftest import run_cli, tree_digest
 
@@ -232,7 +233,7 @@ def test_random_unicode_edits_round_trip_through_extract_and_review(coll: Path) 
     run = pipeline.write_review(coll)  # re-running review keeps every edit, byte for byte
     assert run.edits == 9 and run.sheet is not None
     again = {r["identifier"]: r for r in read_rows(coll / "review.csv")}
-    for identifier, (title, persons, city) in wanted.items():
+    for identifier, (title, persons, _city) in wanted.items():
         assert sheet.unprotect(again[identifier]["title"]) == title
         assert sheet.split_list(sheet.unprotect(again[identifier]["persons_mentioned"])) == persons
     assert items(coll) == first

@@ -48,7 +48,7 @@ TRICKY = [
 
 def _record(body: str, root: str = '<record xmlns="urn:packager:dc-record:1"') -> bytes:
     head = f'{root} xmlns:dc="{DC}" xmlns:dcterms="{DCTERMS}">'
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n{body}\n</record>\n'.encode("utf-8")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n{body}\n</record>\n'.encode()
 
 
 # --- Dublin Core XML --------------------------------------------------------
@@ -57,7 +57,7 @@ def test_record_round_trips_tricky_text() -> None:
     data = dc_record_bytes(TRICKY, "surv-001")
     assert parse_dc_record(data) == TRICKY
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n")
-    assert "北京的监控".encode("utf-8") in data and "📷".encode("utf-8") in data  # literal UTF-8, not &#...;
+    assert "北京的监控".encode() in data and "📷".encode() in data  # literal UTF-8, not &#...;
     assert b"Tom &amp; Jerry &lt;b&gt;not bold&lt;/b&gt; ]]&gt;" in data
     assert b"x&amp;amp;y" in data
     assert b"CR&#13;\n" in data  # a bare CR survives XML's line-end normalisation

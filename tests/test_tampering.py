@@ -253,9 +253,9 @@ def test_special_files_do_not_hang_the_metadata_layer(sample_bag: Path) -> None:
 
 
 def test_one_unreadable_image_hides_no_other_check(sample_bag: Path) -> None:
+    from packager.files.exiftool import ExifToolSession as ExifTool
     from packager.validate import images, metacheck
     from packager.validate.folder import DirSource
-    from packager.files.exiftool import ExifToolSession as ExifTool
 
     other = "data/objects/Surv - 003.jpg"
     subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description=A different story.",

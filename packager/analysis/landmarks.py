@@ -79,9 +79,8 @@ def find(text: str, start: int, end: int, occupied: list[tuple[int, int]]) -> li
                 a, b, name = _trim(text, match.start(), match.end())
             if not name or _overlaps(a, b, occupied + [(f.start, f.end) for f in found]):
                 continue
-            if _is_landmark(name, pattern is _COMPOUND):
-                if not (cut and not text[b:].strip()):
-                    found.append(Landmark(a, b, name))
+            if _is_landmark(name, pattern is _COMPOUND) and not (cut and not text[b:].strip()):
+                found.append(Landmark(a, b, name))
     return sorted(found, key=lambda f: f.start)
 
 

@@ -18,16 +18,17 @@ Location (also for ``[defaults]`` in collection.toml).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from packager import issues
 from packager.collection.captions import LIST_SEPARATOR, OVERRIDE_FIELDS
 from packager.collection.config import CollectionConfig
-from packager.errors import ConfigError
-from packager.errors import UnusableValue
+from packager.errors import ConfigError, UnusableValue
 from packager.model import CollectionInfo, Issue, Item, Location, Record
+
 from .entities import source_type_uri
 from .places import lookup
 

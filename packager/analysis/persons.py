@@ -150,7 +150,8 @@ def unlisted(text: str, known: list[Mention]) -> list[Unlisted]:
         name = f"{role} {' '.join(words)}" if honorific else " ".join(words)
         found.append(Unlisted(name, role, start, end))
     for person in _royals(text):
-        if not any(_overlap(person, m) for m in [*known, *found]):
+        others: list[Unlisted | Mention] = [*known, *found]
+        if not any(_overlap(person, m) for m in others):
             found.append(person)
     return sorted(found, key=lambda p: p.start)
 

@@ -57,7 +57,8 @@ def tokens(sentence: str, mentions: list[Mention]) -> list[Tok]:
         if sentence[i].isspace():
             i += 1
             continue
-        parts, kind, name, j = [], "", "", i
+        parts: list[str] = []
+        kind, name, j = "", "", i
         while j < n and not sentence[j].isspace():
             mention = starts.get(j)
             if mention and not kind:
@@ -193,8 +194,8 @@ def chunks(toks: list[Tok]) -> list[list[Tok]]:
         if last is not None and not last.kind and not last.text.endswith(",") \
                 and (low(last) in BAD_ENDS or is_participle(last)):
             merged[-1] = merged[-1] + chunk
-        elif merged and _pending(merged[-1]) and low(chunk[0]) in PREPOSITIONS and not chunk[0].lead:
-            merged[-1] = merged[-1][:-1] + [replace(last, text=core(last))] + chunk  # type: ignore[arg-type]
+        elif last is not None and _pending(merged[-1]) and low(chunk[0]) in PREPOSITIONS and not chunk[0].lead:
+            merged[-1] = merged[-1][:-1] + [replace(last, text=core(last))] + chunk
         else:
             merged.append(chunk)
     return merged

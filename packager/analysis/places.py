@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from packager.model import Location
+
 from . import cjk, geo, landmarks, placeguards
 from .text import is_truncated, sentence_spans
 from .vocab import PLACE_KINDS, Gazetteer, Mention, Term, gazetteer
@@ -324,7 +325,7 @@ def _cued_small_towns(text: str, start: int, end: int, groups: list[Group], take
         region = _region(match["qual"], gaz) if match["qual"] else (
             sentence_regions[0] if len(sentence_regions) == 1 else None)
         location = _small_town(name, region, gaz) if region is not None else None
-        if location is not None:
+        if location is not None and region is not None:
             out.append(Place(a, b, location, None))
             notes.append(("I206", {"name": name, "region": region.location.label()}))
     return out

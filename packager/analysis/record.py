@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from packager import issues
+from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, CollectionInfo, Issue, Item, Record, mark
+
 from . import entities, overrides, places, text, title, vocab
 from .places import Place
 from .vocab import Mention, Term
-from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, CollectionInfo, Issue, Item, Record, mark
 
 
 def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
@@ -76,7 +78,7 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
         (code, values, entities.NOTE_FIELDS[code]) for code, values in agents.notes], truncated
 
 
-def _collection_facts(info: CollectionInfo) -> dict[str, object]:
+def _collection_facts(info: CollectionInfo) -> dict[str, Any]:
     return {"creator": info.creator, "rights": info.rights, "publisher": info.publisher, "credit": info.credit,
             "source": info.source, "language": info.language, "date": info.date, "collection": info.title}
 
@@ -101,9 +103,9 @@ def _title_mentions(mentions: list[Mention], found: list[Place], first_end: int,
     return sorted(inside, key=lambda m: m.start)
 
 
-def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, dict[str, str], str]]) -> list[Issue]:
+def _issues(item: Item, record: Record, cut_off: bool, notes: list[tuple[str, dict[str, Any], str]]) -> list[Issue]:
     """W201 only when the analysis saw the cut and no override denied it; I202 after location overrides."""
-    where = {"path": item.source, "line": item.line}
+    where: dict[str, Any] = {"path": item.source, "line": item.line}
     found: list[Issue] = []
     if cut_off and item.caption:
         found.append(issues.make("W201", field="description", tail=text.tail(item.caption), **where))

@@ -25,8 +25,25 @@ from __future__ import annotations
 from dataclasses import replace
 
 from packager.model import Location
-from .phrases import (ARTICLES, BAD_ENDS, CLAUSE_WORDS, PREPOSITIONS, Tok, chunks, core, cut, dedupe,
-                      drop_parentheticals, is_boundary, is_participle, low, size, strip_end, tokens)
+
+from .phrases import (
+    ARTICLES,
+    BAD_ENDS,
+    CLAUSE_WORDS,
+    PREPOSITIONS,
+    Tok,
+    chunks,
+    core,
+    cut,
+    dedupe,
+    drop_parentheticals,
+    is_boundary,
+    is_participle,
+    low,
+    size,
+    strip_end,
+    tokens,
+)
 from .vocab import Mention, keywords
 from .wording import compress, is_all_caps, mend, participles
 

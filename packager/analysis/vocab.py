@@ -26,6 +26,7 @@ from typing import Any
 
 from packager import schemas
 from packager.errors import ConfigError
+
 from . import geo
 
 PROPER = "proper"
@@ -102,9 +103,7 @@ def longest(mentions: list[Mention]) -> list[Mention]:
     chosen: list[Mention] = []
     for mention in sorted(mentions, key=lambda m: (m.start, -(m.end - m.start))):
         last = chosen[-1] if chosen else None
-        if last and (mention.start, mention.end) == (last.start, last.end):
-            chosen.append(mention)
-        elif not any(m.start < mention.end and mention.start < m.end for m in chosen):
+        if last and (mention.start, mention.end) == (last.start, last.end) or not any(m.start < mention.end and mention.start < m.end for m in chosen):
             chosen.append(mention)
     return chosen
 

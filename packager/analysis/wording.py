@@ -107,7 +107,7 @@ def _near(toks: list[Tok], i: int) -> int:
     """Length of a wordy "in the neighbourhood of" at ``i`` (said "near"), else 0."""
     for words in NEAR:
         span = toks[i:i + len(words)]
-        if len(span) == len(words) and all(low(t) == w and t.text == core(t) for t, w in zip(span, words)):
+        if len(span) == len(words) and all(low(t) == w and t.text == core(t) for t, w in zip(span, words, strict=False)):
             return len(words) if words[0] != "in" or words[1] != "front" else 0
     return 0
 

@@ -26,8 +26,8 @@ def human_size(octets: int) -> str:
     """Bag-Size is free text for people; use decimal units like most tools."""
     if octets < 1000:
         return f"{octets} bytes"
-    size = float(octets)
-    for unit in ("KB", "MB", "GB", "TB"):
+    size, unit = float(octets), "bytes"
+    for unit in ("KB", "MB", "GB", "TB"):  # noqa: B007  (the unit the loop stops at is the answer)
         size /= 1000
         if size < 1000:
             break

@@ -32,10 +32,12 @@ from types import TracebackType
 from typing import BinaryIO
 
 from packager import issues
-from .format import check_relpath, encode_manifest_path, format_bag_info, human_size, refuse as _refuse
 from packager.errors import BagError
 from packager.files.hashing import CHUNK, SUPPORTED, WEAK, Digests
 from packager.model import Issue
+
+from .format import check_relpath, encode_manifest_path, format_bag_info, human_size
+from .format import refuse as _refuse
 
 __all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_relpath", "encode_manifest_path", "format_bag_info"]
 

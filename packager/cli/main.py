@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from packager import __version__
-from . import render as report
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PackagerError
+
+from . import render as report
 
 log = logging.getLogger("packager")
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
-from packager.metadata.records import collection_dict, item_dict
-from packager.pipeline import BagRun, Extraction, ReviewRun
 from packager.metadata.provenance import software
+from packager.metadata.records import collection_dict, item_dict
+from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
+from packager.pipeline import BagRun, Extraction, ReviewRun
 from packager.validate.validator import ValidationReport
 
 

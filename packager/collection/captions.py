@@ -214,7 +214,7 @@ def _csv_row(row: list[str], header: list[str], line: int,
         return None, [issues.make("W102", path=str(path), line=line)]
     if len(row) > len(header):
         return None, [_csv_error(path, f"line {line} has {len(row)} values but the header has {len(header)}", line)]
-    values = {k: v for k, v in zip(header, (cell.strip() for cell in row)) if k}
+    values = {k: v for k, v in zip(header, (cell.strip() for cell in row), strict=False) if k}
     name, caption = values.get("filename", ""), values.get("caption", "")
     if not name or "/" in name or "\\" in name or name in (".", ".."):
         return None, [_csv_error(path, f"line {line}: filename {name!r} must be a plain file name in the "

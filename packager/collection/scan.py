@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packager import issues
-from .captions import IMAGE_EXTENSIONS, CaptionEntry, read_captions
 from packager.errors import CollectionError, ConfigError
 from packager.model import Issue, Item
+
+from .captions import IMAGE_EXTENSIONS, CaptionEntry, read_captions
 
 
 @dataclass(frozen=True)

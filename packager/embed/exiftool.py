@@ -44,8 +44,20 @@ from typing import Any
 from packager import issues
 from packager.errors import ExifToolError
 from packager.files.exiftool import ExifToolSession, checked_path, messages
-from packager.metadata.tagvalues import (BOOKKEEPING, IIM_MARKS, LANG_ALT_TAGS, alternatives, carries_iim, compare,
-                                         deletions, file_type, group, overlong_legacy, prepare, protect)
+from packager.metadata.tagvalues import (
+    BOOKKEEPING,
+    IIM_MARKS,
+    LANG_ALT_TAGS,
+    alternatives,
+    carries_iim,
+    compare,
+    deletions,
+    file_type,
+    group,
+    overlong_legacy,
+    prepare,
+    protect,
+)
 from packager.model import Issue
 
 _DIGESTS = ("-j", "-G1", "-Photoshop:IPTCDigest", "-File:CurrentIPTCDigest")

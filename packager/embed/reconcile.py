@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from packager.metadata import crosswalk as cw_mod
 from packager import issues
+from packager.metadata import crosswalk as cw_mod
 from packager.metadata.crosswalk import Crosswalk, Mapping, Tags, as_list
-from packager.model import Issue, Location, Record
 from packager.metadata.text import storable_text
+from packager.model import Issue, Location, Record
 
 
 def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
@@ -44,7 +44,10 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
     trusted = existing.get("Photoshop:IPTCDigest") in (None, existing.get("File:CurrentIPTCDigest"))
     own_place = any(not loc.is_empty() for loc in record.locations)
     other_place = own_place and not _same_place(record.primary_location(), existing, trusted, cw)
-    out, fills, delete, found = dict(tags), {}, [], []
+    out: Tags = dict(tags)
+    fills: dict[str, Any] = {}
+    delete: list[str] = []
+    found: list[Issue] = []
     for m in cw.mappings:
         homes = [h for h in (m.xmp, m.iim if iim else "", m.exif) if h]
         if m.field == "locations":

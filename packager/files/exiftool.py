@@ -18,6 +18,7 @@ loads it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -41,7 +42,7 @@ _COMMON = ("-charset", "iptc=Latin")  # how IIM without a UTF-8 marker is decode
 _BATCH = 200
 
 
-def environment_problem(code: str, **values: object) -> EnvironmentProblem:
+def environment_problem(code: str, **values: Any) -> EnvironmentProblem:
     issue = issues.make(code, **values)
     return EnvironmentProblem(issue.message, [issue])
 
@@ -67,7 +68,7 @@ def exiftool_version(executable: str) -> str:
     if done.returncode != 0 or match is None:
         raise environment_problem("E004", reason=f"{executable} -ver printed {text[:40]!r}, not an ExifTool version")
     if (int(match[1]), int(match[2])) < MIN_VERSION:
-        raise environment_problem("E005", version=text, minimum="%d.%02d" % MIN_VERSION)
+        raise environment_problem("E005", version=text, minimum=f"{MIN_VERSION[0]}.{MIN_VERSION[1]:02d}")
     return text
 
 
@@ -109,10 +110,8 @@ class _Process(_pyexiftool.ExifTool):
             return
         popen.kill()
         for stream in (popen.stdout, popen.stderr, popen.stdin):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.close()
-            except (OSError, ValueError):
-                pass
 
     def abandon(self) -> None:
         self.kill()

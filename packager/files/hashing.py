@@ -7,8 +7,8 @@ the originals' chain-of-custody checksums) and the validator all use it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 CHUNK = 1 << 20
 #: Algorithms too weak to prove a file unchanged on their own (BagIt allows them).

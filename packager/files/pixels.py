@@ -35,7 +35,7 @@ def _undecodable(path: Path, exc: BaseException) -> PackagerError:
     return PackagerError(issue.message, [issue])
 
 
-def _hash_frame(digest: "hashlib._Hash", frame: Image.Image) -> None:
+def _hash_frame(digest: hashlib._Hash, frame: Image.Image) -> None:
     """Feed one decoded frame into ``digest``.
 
     Mode and size are hashed too, so that the same bytes read as another

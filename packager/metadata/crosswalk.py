@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import mimetypes
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from packager import issues, schemas
 from packager.model import Issue, Location, Record
+
 from .text import storable_text
 
 CROSSWALK_FILE = "crosswalk.toml"  # in packager/schemas/

@@ -8,12 +8,13 @@ report every damaged line and still check the others.
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .dc import Pairs, check_name
+
 
 def _csv_columns(rows: list[tuple[str, Pairs]]) -> list[tuple[str, int]]:
     """(element name, number of columns) in order of first appearance."""
@@ -133,7 +134,7 @@ def read_metadata_csv(data: bytes) -> CsvReading:
             continue
         assert cells is not None
         seen[cells[0]] = line
-        pairs = [(name, value) for name, value in zip(header[1:], cells[1:]) if value != ""]
+        pairs = [(name, value) for name, value in zip(header[1:], cells[1:], strict=False) if value != ""]
         reading.rows.append(CsvRow(line, cells[0], pairs))
     return reading
 

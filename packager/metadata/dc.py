@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lxml import etree
 
@@ -69,7 +69,7 @@ def _shipped_xsd(name: str) -> etree._ElementTree:
     return etree.parse(io.BytesIO(schemas.read_bytes(name)), parser, base_url=_XSD_BASE + name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_terms(prefix: str) -> frozenset[str]:
     """Element names the XSD declares for ``"dc"`` or ``"dcterms"``."""
     tree = _shipped_xsd(_XSD_FILES[prefix])

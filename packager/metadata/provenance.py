@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 
 from packager import __version__
+
 from . import crosswalk
 
 

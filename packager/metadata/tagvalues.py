@@ -14,11 +14,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from packager import issues
 from packager.model import Issue
+
 from .text import NOT_XML, storable_text
 
 #: ExifTool FileType values whose files carry IPTC-IIM by standard.

@@ -44,6 +44,7 @@ from packager.analysis.entities import source_type_uri
 from packager.analysis.places import lookup
 from packager.errors import SheetSyntaxError, UnusableValue
 from packager.model import ARCHIVIST, Issue, ItemResult, Location, Record, mark
+
 from .cells import join_list, read_table, split_list, table_bytes
 
 IDENTITY = ("identifier", "file", "fingerprint")
@@ -169,7 +170,7 @@ def read(path: Path) -> tuple[Sheet | None, list[Issue]]:
              for name in header if name and name not in HEADER]
     rows = []
     for line, cells in records:
-        values = {name: cell for name, cell in zip(header, cells) if name in HEADER}
+        values = {name: cell for name, cell in zip(header, cells, strict=False) if name in HEADER}
         digests = _parse_digests(values[ANALYSED]) if ANALYSED in values else None
         rows.append(Row(line=line, cells=values, digests=digests))
     if rows and all(r.digests is None for r in rows):

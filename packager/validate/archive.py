@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, IO
+from typing import IO, Any
 
 from packager import issues
 from packager.errors import SourceError

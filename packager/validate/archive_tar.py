@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import tarfile
 import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from packager.errors import SourceError
 

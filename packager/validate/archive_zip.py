@@ -11,8 +11,9 @@ from __future__ import annotations
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 from packager.errors import SourceError
 from packager.issues.receiving import situation

@@ -36,9 +36,10 @@ extra payload files named individually (not only as an Oxum mismatch).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from packager import issues
 from packager.errors import SourceError

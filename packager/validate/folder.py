@@ -9,9 +9,9 @@ queued at a time. The interface it implements is :class:`~.source.BagSource`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from packager.errors import SourceError
 from packager.files.hashing import file_digests

@@ -25,18 +25,20 @@ the sidecar modules (:mod:`.metacheck`, :mod:`.metacsv`, :mod:`.sidecars`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from packager.metadata import crosswalk, tagvalues
 from packager import issues
-from packager.issues.receiving import situation
-from .source import BagSource
 from packager.errors import PackagerError
 from packager.files.pixels import pixel_digest
+from packager.issues.receiving import situation
+from packager.metadata import crosswalk, tagvalues
 from packager.model import WARNING, Issue
+
+from .source import BagSource
 
 Pairs = list[tuple[str, str]]
 ReadTags = Callable[[list[Path]], list[dict[str, Any]]]
@@ -130,7 +132,7 @@ def _read_batch(batch: list[tuple[str, Path]], read_tags: ReadTags) -> list[dict
         return []
     try:
         tags = read_tags([local for _, local in batch])
-        if len(tags) == len(batch) and all(_belongs(t, local) for t, (_, local) in zip(tags, batch)):
+        if len(tags) == len(batch) and all(_belongs(t, local) for t, (_, local) in zip(tags, batch, strict=False)):
             return list(tags)
         failure = f"the reader returned {len(tags)} record(s) for {len(batch)} file(s), or another file's"
     except Exception as exc:  # noqa: BLE001 - any failure: retry one by one, or report

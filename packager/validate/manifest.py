@@ -13,9 +13,10 @@ from typing import Any
 from packager import issues
 from packager.files.hashing import WEAK
 from packager.issues.receiving import situation
+from packager.model import Issue
+
 from .paths import PathContext, check_area, decode_path, hashlib_name, hex_length, normalise_path
 from .tags import Declaration, decode_tag_file, split_lines
-from packager.model import Issue
 
 _NAME = re.compile(r"(tag)?manifest-(.+)\.txt")
 _LINE = re.compile(r"([^ \t]+)[ \t]+(.*)")
@@ -39,7 +40,8 @@ class Manifest:
 
 def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
     """Names of the payload and tag manifests among the bag's top-level files, sorted."""
-    payload, tag = [], []
+    payload: list[str] = []
+    tag: list[str] = []
     for name in sorted(top_files):
         m = _NAME.fullmatch(name)
         if m:

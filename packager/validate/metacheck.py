@@ -66,8 +66,16 @@ from packager.model import Issue
 from .images import Expectations, ReadTags, check_images
 from .metabag import OBJECTS_PREFIX, _Bag, _blocked
 from .metacsv import _read_csv, _Table
-from .sidecars import (_check_dc_records, _check_originals, _check_records_json, _identifiers, _load_records,
-                       _pixel_digest_of, _record_pairs, _written_tags)
+from .sidecars import (
+    _check_dc_records,
+    _check_originals,
+    _check_records_json,
+    _identifiers,
+    _load_records,
+    _pixel_digest_of,
+    _record_pairs,
+    _written_tags,
+)
 from .source import BagSource
 
 

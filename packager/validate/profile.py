@@ -38,12 +38,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packager import issues, schemas
+from packager.errors import ProfileError
 from packager.issues.receiving import situation
 from packager.metadata.layout import PROFILE_ID as PACKAGER_PROFILE_ID
-from .profile_formats import Profile, ProfileError, TagRule, matches, parse_json, read
 from packager.model import Issue
+
+from .profile_formats import Profile, TagRule, matches, parse_json, read
 
 __all__ = ["BagFacts", "PACKAGER_PROFILE_ID", "Profile", "ProfileError", "TagRule", "builtin_profile",
            "check_profile", "load_profile", "load_profile_bytes"]
@@ -130,10 +133,10 @@ def _serialization(p: Profile, facts: BagFacts) -> list[Issue]:
         found.append(situation("E537", "folder", path=where, profile=p.label, formats=_formats(p)))
     elif facts.serialization is not None and p.serialization == "forbidden":
         found.append(situation("E537", "forbidden", path=where, profile=p.label, serialization=facts.serialization))
-    elif facts.serialization is not None and p.accept_serialization is not None:
-        if _kind(facts.serialization) not in {_kind(m) for m in p.accept_serialization}:
-            found.append(situation("E537", "format", path=where, profile=p.label, serialization=facts.serialization,
-                                   formats=_formats(p)))
+    elif facts.serialization is not None and p.accept_serialization is not None \
+            and _kind(facts.serialization) not in {_kind(m) for m in p.accept_serialization}:
+        found.append(situation("E537", "format", path=where, profile=p.label, serialization=facts.serialization,
+                               formats=_formats(p)))
     if p.dir_must_match_name and facts.archive_name is not None and facts.bag_name != facts.archive_name:
         found.append(situation("E537", "folder_name", path=where, profile=p.label, folder=facts.bag_name,
                                archive=facts.archive_name))
@@ -186,7 +189,7 @@ def _tag(p: Profile, rule: TagRule, facts: BagFacts) -> list[Issue]:
     pairs = facts.tag_fields.get(rule.file)
     values = [v.strip() for label, v in pairs or () if label.strip().lower() == rule.label.lower()]
     hint = f" (the profile says: {rule.description})" if rule.description else ""
-    names = dict(path=rule.file, field=rule.label, file=rule.file, tag=rule.label, profile=p.label, hint=hint)
+    names: dict[str, Any] = dict(path=rule.file, field=rule.label, file=rule.file, tag=rule.label, profile=p.label, hint=hint)
     if not values:
         if rule.required:
             return [issues.make("E530", reason=_absence(rule.file, pairs, facts), **names)]

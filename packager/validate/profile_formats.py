@@ -212,7 +212,7 @@ def _dart_tags(entries: list[Any], problems: list[str]) -> tuple[TagRule, ...]:
             continue
         tag = _Fields(entry, where + ".", problems)
         tag_file, label = tag.text("tagFile"), tag.text("tagName")
-        if not (tag_file or "").strip() or not (label or "").strip():
+        if tag_file is None or label is None or not tag_file.strip() or not label.strip():
             problems.append(f"{where} needs a non-empty tagFile and tagName")
             continue
         rules.append(TagRule(tag_file.strip(), label.strip(), required=tag.boolean("required", False),
@@ -379,10 +379,12 @@ class _Fields:
         return default if value is None else value
 
     def text(self, key: str) -> str | None:
-        return self._get(key, "a string", lambda v: isinstance(v, str))
+        value: str | None = self._get(key, "a string", lambda v: isinstance(v, str))
+        return value
 
     def obj(self, key: str) -> dict[str, Any] | None:
-        return self._get(key, "an object", lambda v: isinstance(v, dict))
+        value: dict[str, Any] | None = self._get(key, "an object", lambda v: isinstance(v, dict))
+        return value
 
     def list(self, key: str) -> list[Any]:
         return self._get(key, "a list", lambda v: isinstance(v, list)) or []

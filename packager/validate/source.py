@@ -17,9 +17,9 @@ top folder is never part of them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from packager.errors import SourceError
 from packager.model import Issue
@@ -102,7 +102,7 @@ class BagSource(ABC):
             raise SourceError(f"{rel} is {size:,} bytes, too large to be read as a tag file (limit {limit:,})")
         return size
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (a hook: a folder holds nothing open)
         """Release what the source holds open."""
 
     def __enter__(self) -> BagSource:

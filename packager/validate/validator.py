@@ -9,20 +9,22 @@ everything is re-read from it and the bag writer is never imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from packager import issues
+from packager.errors import PackagerError
+from packager.files.exiftool import ExifToolSession
+from packager.metadata.provenance import software
+from packager.model import ERROR, WARNING, Issue
+
 from . import metacheck
 from .check import BagCheck, check_bag
-from .profile import BagFacts, Profile, builtin_profile, check_profile, load_profile
 from .opening import open_source
-from packager.files.exiftool import ExifToolSession
-from packager.errors import PackagerError
-from packager.model import ERROR, WARNING, Issue
-from packager.metadata.provenance import software
+from .profile import BagFacts, Profile, builtin_profile, check_profile, load_profile
 
 Progress = Callable[[str, int, int], None]
 _PROFILE_LABEL = "bagit-profile-identifier"
