@@ -1,7 +1,7 @@
 """Orchestration: collection -> records -> embedded copies -> bag -> validation.
 
 The pipeline prints nothing; it returns values (and calls ``progress`` with
-counts) that :mod:`packager.report` renders and :mod:`packager.cli` exits on.
+counts) that :mod:`packager.cli.render` renders and :mod:`packager.cli` exits on.
 Originals are only ever read: every write goes into the bag's staging folder.
 """
 

@@ -1,4 +1,4 @@
-"""packager.imaging: pixel digests are blind to metadata and see every pixel."""
+"""packager.files.pixels: pixel digests are blind to metadata and see every pixel."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The metadata layer read through a BagSource, robust to damaged sidecars.
 
 Most tests damage a private copy of the packaged sample (``sample_bag``) and
-call :func:`packager.metacheck.check` directly with a real ExifToolSession, so only
+call :func:`packager.validate.metacheck.check` directly with a real ExifToolSession, so only
 the metadata layer speaks. Foreign bags are made from the sample by renaming
 its Bag-Software-Agent.
 """

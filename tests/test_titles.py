@@ -56,7 +56,7 @@ SAMPLE_TITLES = {
 
 
 def devise(caption: str, location: Location | None) -> str:
-    """As :func:`packager.analyse.analyse` calls it: first-sentence mentions, a town known only from the text."""
+    """As :func:`packager.analysis.record.analyse` calls it: first-sentence mentions, a town known only from the text."""
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
     headline = caption[:first_end].strip()

@@ -1,4 +1,4 @@
-"""Caption analysis, split by concern; :func:`packager.analyse.analyse` is the entry point.
+"""Caption analysis, split by concern; :func:`packager.analysis.record.analyse` is the entry point.
 
 * :mod:`.text`        sentences, headline, truncation, the part that describes the picture
 * :mod:`.vocab`       the JSON vocabularies in ``schemas/`` and matching them in text

@@ -1,6 +1,6 @@
 """Text rules of the bag writer: manifest path encoding, bag-info.txt layout, payload names.
 
-Pure functions, no I/O, used by :mod:`packager.bagging` (split out to keep
+Pure functions, no I/O, used by :mod:`packager.bag.writer` (split out to keep
 that module small). Like the writer, this never imports the validator.
 """
 

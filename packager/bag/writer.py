@@ -9,7 +9,7 @@ or, for copies changed in place afterwards (metadata embedded by ExifTool),
 when the caller says so with :meth:`BagWriter.record`; ``finish`` never hashes
 a payload file again. The source files are only ever opened for reading.
 
-This module deliberately does not import the validator (``bagit_check``): the
+This module deliberately does not import the validator (``packager.validate``): the
 receiving side must find our mistakes, so it must not share our code.
 
 Where bagit 1.9.0 (the reference) falls short, this writer follows RFC 8493:

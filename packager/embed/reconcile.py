@@ -25,7 +25,7 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
              crosswalk: Crosswalk | None = None) -> tuple[Record, Tags, list[str], list[Issue]]:
     """What to embed into an image that already holds metadata of its own.
 
-    ``existing`` is the image's tags as :meth:`packager.embed.ExifTool.read`
+    ``existing`` is the image's tags as :meth:`packager.files.exiftool.ExifToolSession.read`
     returns them. For each field the record leaves empty, the image's own value
     is kept: chosen from EXIF, XMP and IIM as a Metadata Working Group reader
     would show it, it enters the record (so the sidecars say what the image

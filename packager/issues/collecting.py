@@ -30,7 +30,7 @@ define("W110", WARNING, "caption on line {line} contains control characters or l
 # a name used after an adjustment: an unknown CSV column ignored, a caption paired with an image whose name
 # differs only in case, an identifier made unique; {problem} says which and what was done
 define("W111", WARNING, "{problem}")
-# 120-139: the review sheet (packager/review.py)
+# 120-139: the review sheet (packager/review/)
 define("E120", ERROR, "review sheet {path} cannot be read: {error}; fix or delete it (`packager review` writes a "
         "new one)")
 # a row that matches no item ({problem}: no identifier, a second row, a renamed image, a changed caption)

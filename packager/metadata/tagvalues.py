@@ -1,8 +1,8 @@
 """Tag values on their way into and out of ExifTool (pure functions, no process).
 
 :func:`prepare` turns the tags a caller wants into exactly what
-:meth:`packager.embed.ExifTool.write` sends: storable text (see
-:mod:`packager.text`), IIM clipped to its byte limits at a character
+:meth:`packager.embed.exiftool.ExifTool.write` sends: storable text (see
+:mod:`packager.metadata.text`), IIM clipped to its byte limits at a character
 boundary, ``base64:`` values protected from ``-json=`` decoding, IPTC tags
 dropped for formats that cannot carry IIM, and the bookkeeping tags added.
 :func:`parse` and :func:`compare` read ExifTool's JSON back and compare it

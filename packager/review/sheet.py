@@ -3,7 +3,7 @@
 ``packager review`` writes one row per item (:data:`HEADER`); the archivist
 edits cells in a spreadsheet, and every later ``extract`` or ``bag`` run
 reads the sheet and lets the archivist's values win (provenance
-``archivist``). Cell encoding is in :mod:`packager.sheet`.
+``archivist``). Cell encoding is in :mod:`packager.review.cells`.
 
 *Which cells are edits.* A cell is an edit when it differs from the value
 the analysis gave when the sheet was written. The sheet keeps that
