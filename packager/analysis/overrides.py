@@ -20,13 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any
 
 from packager import issues
 from packager.collection.captions import LIST_SEPARATOR, OVERRIDE_FIELDS
-from packager.collection.config import CollectionConfig
-from packager.errors import ConfigError, UnusableValue
+from packager.collection.config import CollectionConfig, config_error
+from packager.errors import UnusableValue
 from packager.model import CollectionInfo, Issue, Item, Location, Record
 
 from .entities import source_type_uri
@@ -114,16 +113,11 @@ def with_default_place(cfg: CollectionConfig) -> CollectionConfig:
     try:
         location = location_from({key: getattr(given, key) for key in LOCATION_FIELDS})
     except UnusableValue as exc:
-        raise _config_error(cfg.path, f"[defaults] {exc}") from exc
+        raise config_error(f"[defaults] {exc}", cfg.path) from exc
     if location.country and not location.country_code:
-        raise _config_error(cfg.path, f"[defaults] country {location.country!r} is not in the gazetteer, so its code "
-                                      "is unknown; add country_code (ISO 3166-1 alpha-3, e.g. CHN)")
+        raise config_error(f"[defaults] country {location.country!r} is not in the gazetteer, so its code is "
+                           "unknown; add country_code (ISO 3166-1 alpha-3, e.g. CHN)", cfg.path)
     return replace(cfg, info=replace(cfg.info, default_location=location))
-
-
-def _config_error(path: Path, problem: str) -> ConfigError:
-    issue = issues.make("E003", path=str(path), problem=problem)
-    return ConfigError(f"{path}: {issue.message}", [issue])
 
 
 def _refused(item: Item, name: str, value: str, reason: str) -> Issue:
@@ -170,7 +164,7 @@ def _source_type(value: str) -> str:
     uri = source_type_uri(value)
     if uri is None:
         raise UnusableValue("not an IPTC digital source type; use a code such as screenCapture or the full "
-                       "http://cv.iptc.org/newscodes/digitalsourcetype/... URI")
+                            "http://cv.iptc.org/newscodes/digitalsourcetype/... URI")
     return uri
 
 

@@ -54,7 +54,8 @@ class CollectionConfig:
     review: Path | None = None  # the review sheet (it need not exist)
 
 
-def _fail(problem: str, path: Path) -> ConfigError:
+def config_error(problem: str, path: Path) -> ConfigError:
+    """E003 for ``path`` (a collection.toml), as the exception that stops the command."""
     issue = issues.make("E003", path=str(path), problem=problem)
     return ConfigError(f"{path}: {issue.message}", [issue])
 
@@ -74,7 +75,7 @@ def load(collection: Path) -> CollectionConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise _fail(f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8", path) from exc
+        raise config_error(f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8", path) from exc
     except tomllib.TOMLDecodeError as exc:
         issue = issues.make("E002", path=str(path), error=str(exc))
         raise ConfigError(f"{path}: {issue.message}", [issue]) from exc
@@ -89,7 +90,7 @@ def load(collection: Path) -> CollectionConfig:
     info = _with_defaults(info, data.get("defaults", {}), path)
     review = root / _review_name(source, path)
     if review in (root / captions, path.resolve()):
-        raise _fail(f"[source] review {review.name!r} would overwrite the captions or this file; name another file",
+        raise config_error(f"[source] review {review.name!r} would overwrite the captions or this file; name another file",
                     path)
     return CollectionConfig(path=path, root=root, info=info, captions=root / captions,
                             images=root / images, pattern=pattern,
@@ -101,31 +102,31 @@ def _review_name(source: dict[str, Any], path: Path) -> str:
         return REVIEW_NAME
     name = _required_text(source, "review", "[source]", path)
     if not name.lower().endswith(".csv"):
-        raise _fail(f"[source] review {name!r} must name a .csv file", path)
+        raise config_error(f"[source] review {name!r} must name a .csv file", path)
     return name
 
 
 def _with_defaults(info: CollectionInfo, table: Any, path: Path) -> CollectionInfo:
     """``info`` with the ``[defaults]`` place (completed from the gazetteer) and keywords."""
     if not isinstance(table, dict):
-        raise _fail("[defaults] must be a table", path)
+        raise config_error("[defaults] must be a table", path)
     unknown = sorted(set(table) - set(_DEFAULT_PLACE_KEYS) - {"keywords"})
     if unknown:
-        raise _fail(f"[defaults] has an unknown key {unknown[0]!r}; known keys: "
+        raise config_error(f"[defaults] has an unknown key {unknown[0]!r}; known keys: "
                     f"{', '.join(_DEFAULT_PLACE_KEYS + ('keywords',))}", path)
     place = {}
     for key in _DEFAULT_PLACE_KEYS:
         if key in table:
             if not isinstance(table[key], str):
-                raise _fail(f"[defaults] {key} must be a string", path)
+                raise config_error(f"[defaults] {key} must be a string", path)
             place[key] = table[key].strip()
     keywords = table.get("keywords", [])
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise _fail("[defaults] keywords must be a list of strings", path)
+        raise config_error("[defaults] keywords must be a list of strings", path)
     keywords = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
     long = [k for k in keywords if len(k.encode("utf-8")) > _KEYWORD_BYTES]
     if long:
-        raise _fail(f"[defaults] keyword {long[0]!r} is longer than {_KEYWORD_BYTES} bytes (IIM Keywords)", path)
+        raise config_error(f"[defaults] keyword {long[0]!r} is longer than {_KEYWORD_BYTES} bytes (IIM Keywords)", path)
     return replace(info, default_location=_default_location(place), default_keywords=tuple(keywords))
 
 
@@ -139,72 +140,72 @@ def _default_location(place: dict[str, str]) -> Location:
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     table = data.get(name)
     if not isinstance(table, dict):
-        raise _fail(f"missing [{name}] table", path)
+        raise config_error(f"missing [{name}] table", path)
     return table
 
 
 def _required_text(table: dict[str, Any], key: str, where: str, path: Path) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"{where} {key} is required and must be a non-empty string", path)
+        raise config_error(f"{where} {key} is required and must be a non-empty string", path)
     return value.strip()
 
 
 def _collection_info(table: Any, path: Path) -> CollectionInfo:
     if not isinstance(table, dict):
-        raise _fail("missing [collection] table", path)
+        raise config_error("missing [collection] table", path)
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key in _LIST_KEYS:
             if isinstance(value, str):
                 value = [value] if value.strip() else []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise _fail(f"[collection] {key} must be a string or a list of strings", path)
+                raise config_error(f"[collection] {key} must be a string or a list of strings", path)
             values[key] = tuple(v.strip() for v in value if v.strip())
         elif key in _TEXT_KEYS:
             if not isinstance(value, str):
-                raise _fail(f"[collection] {key} must be a string", path)
+                raise config_error(f"[collection] {key} must be a string", path)
             values[key] = value.strip()
         else:
-            raise _fail(f"[collection] has an unknown key {key!r}; known keys: "
+            raise config_error(f"[collection] has an unknown key {key!r}; known keys: "
                         f"{', '.join(_TEXT_KEYS + _LIST_KEYS)}", path)
     for key in ("identifier", "title"):
         if not values.get(key):
-            raise _fail(f"[collection] {key} is required", path)
+            raise config_error(f"[collection] {key} is required", path)
     if not _IDENTIFIER.match(values["identifier"]):
-        raise _fail("[collection] identifier names the bag folder: use letters, digits, '.', '_' "
+        raise config_error("[collection] identifier names the bag folder: use letters, digits, '.', '_' "
                     "and '-' only (at most 128), starting with a letter or digit", path)
     dst = values.get("digital_source_type")
     if dst is not None and not dst:
         del values["digital_source_type"]
     elif dst is not None and not dst.startswith(DST_PREFIX):
-        raise _fail(f"[collection] digital_source_type must be a full IPTC URI starting with {DST_PREFIX}", path)
+        raise config_error(f"[collection] digital_source_type must be a full IPTC URI starting with {DST_PREFIX}", path)
     return CollectionInfo(**values)
 
 
 def _check_pattern(pattern: Any, path: Path) -> None:
     if not isinstance(pattern, str) or "{n" not in pattern:
-        raise _fail("[source] pattern must contain {n}, e.g. \"Surv - {n:03d}.jpg\"", path)
+        raise config_error("[source] pattern must contain {n}, e.g. \"Surv - {n:03d}.jpg\"", path)
     try:
         name = pattern.format(n=1)
     except (KeyError, IndexError, ValueError) as exc:
-        raise _fail(f"[source] pattern {pattern!r} cannot be filled in: {exc}", path) from exc
+        raise config_error(f"[source] pattern {pattern!r} cannot be filled in: {exc}", path) from exc
     if "/" in name or "\\" in name:
-        raise _fail("[source] pattern must name a file inside the image folder, not a path", path)
+        raise config_error("[source] pattern must name a file inside the image folder, not a path", path)
 
 
 def _bag_info(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
     if not isinstance(table, dict):
-        raise _fail("[bag-info] must be a table of labels and values", path)
+        raise config_error("[bag-info] must be a table of labels and values", path)
     out: list[tuple[str, str]] = []
     for label, value in table.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", label):
-            raise _fail(f"[bag-info] label {label!r}: use letters, digits and '-' only", path)
+            raise config_error(f"[bag-info] label {label!r}: use letters, digits and '-' only", path)
         if label.lower() in {r.lower() for r in _BAG_INFO_RESERVED}:  # bag-info labels ignore case
-            raise _fail(f"[bag-info] {label} is computed by the packager; remove it", path)
+            raise config_error(f"[bag-info] {label} is computed by the packager; remove it", path)
         values = value if isinstance(value, list) else [value]
         for v in values:
             if not isinstance(v, str):
-                raise _fail(f"[bag-info] {label} must be a string or a list of strings", path)
+                raise config_error(f"[bag-info] {label} must be a string or a list of strings", path)
             out.append((label, v))
     return tuple(out)

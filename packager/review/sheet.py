@@ -310,7 +310,7 @@ def _source_type(value: str) -> str:
     uri = source_type_uri(value)
     if uri is None:
         raise UnusableValue("not an IPTC digital source type; write a code such as digitalCapture or "
-                                 "screenCapture")
+                            "screenCapture")
     return uri
 
 
