@@ -58,7 +58,7 @@ fi
 stamp="$VENV/.installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     say "installing Python packages into $VENV"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' >&2 \
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,dask]' >&2 \
         || fail "pip could not install the project's packages (see above)"
     touch "$stamp"
 fi
