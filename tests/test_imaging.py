@@ -12,7 +12,7 @@ from PIL import Image, PngImagePlugin
 
 from packager.embed.exiftool import ExifTool
 from packager.errors import PackagerError
-from packager.files.pixels import image_format, pixel_digest
+from packager.files.pixels import ImageDataDigest, decoded_digest, image_format, jpeg_digest, pixel_digest
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT
 
@@ -48,7 +48,9 @@ def test_embedding_metadata_keeps_the_digest(et: ExifTool, tmp_path: Path) -> No
     assert not [i for i in et.write(copy, tags) if i.severity == "error"]
     assert copy.read_bytes() != original.read_bytes()
     assert pixel_digest(copy) == pixel_digest(original)
-    assert len(pixel_digest(copy)) == 64
+    assert pixel_digest(copy).startswith("jpeg:") and len(pixel_digest(copy)) == 5 + 64
+    assert decoded_digest(copy) == decoded_digest(original)
+    assert pixel_digest(copy, like="0" * 64) == decoded_digest(copy)  # an older bag's form is honoured
 
 
 @pytest.mark.parametrize("name", ["exiv2_smiley1.jpg", "exiftool_ExifTool.jpg", "IPTC-PhotometadataRef-Std2023.2.jpg",
@@ -59,6 +61,62 @@ def test_embedding_into_conformance_images_keeps_the_digest(et: ExifTool, tmp_pa
     before = pixel_digest(copy)
     et.write(copy, {"XMP-dc:Description": "new", "IPTC:Caption-Abstract": "new", "IFD0:ImageDescription": "new"})
     assert pixel_digest(copy) == before == pixel_digest(CONFORMANCE / name)
+
+
+def test_jpeg_proof_reads_the_image_data_in_chunks_of_any_size(tmp_path: Path) -> None:
+    path = tmp_path / "p.jpg"
+    noise((300, 200)).save(path, quality=80, progressive=True, exif=Image.Exif())
+    data = path.read_bytes()
+    whole = jpeg_digest(path)
+    for size in (1, 2, 3, 1000):
+        digest = ImageDataDigest()
+        for start in range(0, len(data), size):
+            digest.feed(data[start:start + size])
+        assert digest.hexdigest() == whole
+
+
+def _segment(code: int, payload: bytes) -> bytes:
+    return bytes([0xFF, code]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def test_jpeg_proof_ignores_metadata_segments_and_trailers_but_not_one_coded_bit(tmp_path: Path) -> None:
+    path = tmp_path / "a.jpg"
+    noise((64, 48)).save(path, quality=90)
+    data = path.read_bytes()
+    before = jpeg_digest(path)
+    # an APP1, a COM and fill bytes before SOF-side segments, and a trailer after EOI
+    extra = tmp_path / "b.jpg"
+    extra.write_bytes(data[:2] + _segment(0xE1, b"Exif\0\0junk") + _segment(0xFE, b"a comment") + b"\xff\xff"
+                      + data[2:] + b"trailer after EOI")
+    assert jpeg_digest(extra) == before
+    # one bit of the entropy-coded data
+    flipped = bytearray(data)
+    flipped[-20] ^= 0x04
+    (tmp_path / "c.jpg").write_bytes(bytes(flipped))
+    assert jpeg_digest(tmp_path / "c.jpg") != before
+    # a quantisation table value (a table, not a scan)
+    dqt = data.index(b"\xff\xdb")
+    changed = bytearray(data)
+    changed[dqt + 10] ^= 1
+    (tmp_path / "d.jpg").write_bytes(bytes(changed))
+    assert jpeg_digest(tmp_path / "d.jpg") != before
+    # the Adobe APP14 segment says how samples decode: it counts
+    adobe = tmp_path / "e.jpg"
+    adobe.write_bytes(data[:2] + _segment(0xEE, b"Adobe\0\x64\0\0\0\0\1") + data[2:])
+    assert jpeg_digest(adobe) != before
+
+
+@pytest.mark.parametrize("content", [b"not a jpeg", b"\xff\xd8\xff\xdb\x00", b"\xff\xd8\xff\xda\x00\x04ab no EOI"])
+def test_jpeg_proof_refuses_what_it_cannot_follow_to_the_eoi(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "x.jpg").write_bytes(content)
+    assert jpeg_digest(tmp_path / "x.jpg") is None
+    assert pixel_digest(tmp_path / "x.jpg", like="jpeg:" + "0" * 64) == "jpeg:not-a-jpeg"
+
+
+def test_every_conformance_jpeg_gets_the_undecoded_proof() -> None:
+    jpegs = sorted(p for p in CONFORMANCE.iterdir() if p.read_bytes()[:2] == b"\xff\xd8")
+    assert len(jpegs) >= 5
+    assert all((pixel_digest(p) or "").startswith("jpeg:") for p in jpegs)
 
 
 def test_one_changed_pixel_changes_the_digest(tmp_path: Path) -> None:

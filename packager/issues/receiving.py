@@ -316,7 +316,8 @@ define_situations(  # the sidecars against the payload and each other
     records_missing_row="{path} has no record of {payload}, which has a row in metadata.csv; " + REPACKAGE,
     records_disagree="{path} and metadata.csv disagree about {payload}: {difference}",
     records_without_row="{path} describes {payload}, which has no row in metadata.csv",
-    records_no_pixel_digest="{path} gives no pixel digest ({key}, 64 lowercase hex digits) for {payload}, so its "
+    records_no_pixel_digest="{path} gives no pixel digest ({key}: 64 lowercase hex digits, after 'jpeg:' for a "
+    "JPEG's image data) for {payload}, so its "
     "pixels cannot be proven unchanged; " + REPACKAGE)
 define("E603", ERROR, "{file}: embedded {tag} is {actual!r} but the sidecar record says {expected!r}; "
        "the image or its record changed after packaging: ask the depositor to package it again")

@@ -105,7 +105,7 @@ def _as_warning(issue: Issue) -> Issue:
 
 def _check_pixels(payload: str, local: Path, expected: str) -> list[Issue]:
     try:
-        actual = pixel_digest(local)
+        actual = pixel_digest(local, like=expected)
     except PackagerError as exc:
         cause = exc.__cause__
         why = f"{type(cause).__name__}: {cause}" if cause else exc.message

@@ -202,7 +202,7 @@ def _check_records_json(bag: _Bag, items: list[dict[str, Any]] | None, table: _T
 
 def _pixel_digest_of(item: dict[str, Any]) -> str | None:
     digest = item.get(PIXEL_DIGEST_KEY)
-    return digest if isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest) else None
+    return digest if isinstance(digest, str) and re.fullmatch("(jpeg:)?[0-9a-f]{64}", digest) else None
 
 
 def _written_tags(items: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
