@@ -2,6 +2,11 @@
 
 Pure functions from result values to strings; the CLI decides where they go
 (stdout for results, stderr for progress and logs).
+
+The result types are imported for type checking only, and the sidecar
+helpers inside the functions that use them: importing this module (for
+``packager --help`` or ``packager validate``) loads neither the pipeline nor
+the stages before the bag.
 """
 
 from __future__ import annotations
@@ -10,13 +15,20 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packager.metadata.provenance import software
-from packager.metadata.records import collection_dict, item_dict
 from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
-from packager.pipeline import BagRun, Extraction, ReviewRun
-from packager.validate.validator import ValidationReport
+
+if TYPE_CHECKING:
+    from packager.pipeline import BagRun, Extraction, ReviewRun
+    from packager.validate.validator import ValidationReport
+
+
+def software(exiftool_version: str = "") -> dict[str, str]:
+    """The software versions every JSON document names (loaded only when a document is made)."""
+    from packager.metadata.provenance import software as versions
+
+    return versions(exiftool_version)
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -29,6 +41,8 @@ def _counts(found: Iterable[Issue]) -> dict[str, int]:
 
 
 def extraction_document(ex: Extraction) -> dict[str, Any]:
+    from packager.metadata.records import collection_dict, item_dict
+
     found = ex.all_issues()
     dropped = sum(1 for i in ex.issues if i.code in ("W101", "W102"))
     return {
@@ -43,6 +57,8 @@ def extraction_document(ex: Extraction) -> dict[str, Any]:
 
 
 def bag_document(run: BagRun) -> dict[str, Any]:
+    from packager.metadata.records import collection_dict, item_dict
+
     found = run.extraction.issues + run.bag_issues + tuple(i for item in run.items for i in item.issues)
     return {
         "command": "bag",
@@ -58,6 +74,8 @@ def bag_document(run: BagRun) -> dict[str, Any]:
 
 
 def review_document(run: ReviewRun) -> dict[str, Any]:
+    from packager.metadata.records import collection_dict
+
     return {
         "command": "review",
         "ok": run.sheet is not None and run.errors == 0,
