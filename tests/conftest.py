@@ -7,11 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from . import cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTION = ROOT / "collection"
@@ -71,3 +74,13 @@ def sample_bag(packaged_sample: PackagedSample, tmp_path: Path) -> Path:
     copy = tmp_path / bag.name
     shutil.copytree(bag, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address (``tcp://127.0.0.1:PORT``) of a real Dask cluster: a ``dask scheduler`` and two
+    single-threaded worker processes, started once for the session (see tests/cluster.py)."""
+    if not cluster.have_distributed():
+        pytest.skip("distributed is not installed (pip install 'packager[dask]')")
+    with cluster.running(tmp_path_factory.mktemp("dask")) as address:
+        yield address

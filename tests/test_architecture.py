@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"analysis"},
     {"review"},
     {"metadata"},
-    {"files"},
+    {"files", "engine"},  # looking at files; where item work runs (threads or a Dask cluster)
     {"embed", "bag", "validate"},
     {"pipeline"},
     {"cli"},

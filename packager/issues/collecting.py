@@ -14,6 +14,9 @@ define("E003", ERROR, "collection description: {problem}")
 define("E004", ERROR, "ExifTool not found ({reason}); install Debian's libimage-exiftool-perl or set PACKAGER_EXIFTOOL")
 define("E005", ERROR, "ExifTool {version} is too old; version {minimum} or newer is needed")
 define("E006", ERROR, "output directory {path} cannot be used: {problem}; choose another --out")  # no caller yet
+define("E007", ERROR, "cannot use the Dask scheduler at {address}: {reason}; install the engine with `pip install "
+        "'packager[dask]'`, start a cluster with `dask scheduler` and `dask worker tcp://HOST:8786` on machines that "
+        "share the collection's filesystem, and pass the scheduler's address")
 
 # --- 1xx reading the collection ---------------------------------------------
 define("W101", WARNING, "dropped line {line}: {text!r} looks like a leftover of the web page ({why}), not a caption")
