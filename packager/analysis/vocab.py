@@ -63,15 +63,42 @@ class _Pattern:
     capital: bool  # the matched text must start with a capital letter
 
 
+_WORD = re.compile(r"\w+")
+
+
 class Matcher:
-    """Finds every variant of every term in a text (overlaps included)."""
+    """Finds every variant of every term in a text (overlaps included).
+
+    A variant can only match where the text has its first word: a match starts
+    after a non-word character, so the variant's first run of word characters is a
+    whole word of the text (or, for a one-word common variant, that word with a
+    plural ending). Patterns are indexed by that word, lowercased, so a caption
+    is tried only against the few variants whose first word it contains, not
+    against the thousands of the gazetteer.
+    """
 
     def __init__(self, variants: list[tuple[Term, str]], mode: str):
-        self._patterns = [_compile(variant, term, mode) for term, variant in variants]
+        self._by_word: dict[str, list[tuple[int, _Pattern]]] = {}
+        self._always: list[tuple[int, _Pattern]] = []
+        for order, (term, variant) in enumerate(variants):
+            pattern = (order, _compile(variant, term, mode))
+            runs = _WORD.findall(variant)
+            if not runs:
+                self._always.append(pattern)
+                continue
+            self._by_word.setdefault(runs[0].lower(), []).append(pattern)
+
+    def _candidates(self, text: str) -> list[_Pattern]:
+        chosen: dict[int, _Pattern] = dict(self._always)
+        for word in {w.lower() for w in _WORD.findall(text)}:
+            for key in (word, word[:-1] if word.endswith("s") else None, word[:-2] if word.endswith("es") else None):
+                if key:
+                    chosen.update(self._by_word.get(key, ()))
+        return [chosen[order] for order in sorted(chosen)]
 
     def find(self, text: str) -> list[Mention]:
         found = []
-        for pattern in self._patterns:
+        for pattern in self._candidates(text):
             for match in pattern.regex.finditer(text):
                 if pattern.capital and not match.group(0)[0].isupper():
                     continue
