@@ -7,12 +7,11 @@ Originals are only ever read: every write goes into the bag's staging folder.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import os
-import queue
 import shutil
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,11 +23,14 @@ from .analysis.record import analyse
 from .bag.writer import BagWriter
 from .collection import config as config_mod
 from .collection.scan import scan
-from .embed.exiftool import ExifTool
-from .embed.item import embed_item
+from .embed.batch import BATCH, Embedded, Job
+from .embed.batch import run as run_job
+from .engine import Engine, dask_engine, local_engine
 from .errors import UsageError
-from .metadata import crosswalk, csvfile, dc, layout, originals, records, text
+from .files.exiftool import exiftool_version, find_exiftool
+from .metadata import crosswalk, layout, text
 from .metadata.provenance import software
+from .metadata.sidecars import Sidecars
 from .metadata.tagvalues import iim_by_name
 from .model import ERROR, Issue, ItemResult
 from .review import cells as sheet_mod
@@ -36,7 +38,7 @@ from .review import sheet as review
 from .validate.validator import ValidationReport, validate
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]
+Progress = Callable[..., None]  # (stage, done, total[, octets])
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
@@ -75,27 +77,31 @@ def load_config(collection_path: Path) -> config_mod.CollectionConfig:
     return with_default_place(config_mod.load(collection_path))
 
 
-def extract(collection_path: Path) -> Extraction:
+def extract(collection_path: Path, progress: Progress | None = None) -> Extraction:
     """Read, pair and analyse a collection, and apply its review sheet; write nothing."""
     cfg = load_config(collection_path)
-    base, found = analyse_collection(cfg)
+    base, found = analyse_collection(cfg, progress)
     items, sheet_issues = _reviewed(cfg, base)
     return Extraction(config=cfg, items=tuple(_finished(r) for r in items), issues=tuple(found + sheet_issues))
 
 
-def analyse_collection(cfg: config_mod.CollectionConfig) -> tuple[list[ItemResult], list[Issue]]:
+def analyse_collection(cfg: config_mod.CollectionConfig,
+                       progress: Progress | None = None) -> tuple[list[ItemResult], list[Issue]]:
     """The records as the analysis gives them, before the review sheet, and the collection's issues.
 
     Items carry their record and issues only; :func:`_finished` adds the tags.
     """
+    if progress:
+        progress("analyse", 0, 0)  # the run has started: reading the captions and the image folder
     items, found = scan(cfg.captions, cfg.images, cfg.pattern)
-    results = []
-    for item in items:
-        if item.image is None or item.caption is None:
-            continue  # reported by scan (E104/E105), naming both sides
+    paired = [item for item in items if item.image is not None and item.caption is not None]
+    results = []  # unpaired items are reported by scan (E104/E105), naming both sides
+    for n, item in enumerate(paired, start=1):
         record, record_issues = analyse(item, cfg.info)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
                                   issues=tuple(record_issues)))
+        if progress:
+            progress("analyse", n, len(paired))
     return _near_duplicates(results), found
 
 
@@ -187,18 +193,38 @@ class _Abandon(Exception):
     """Raised inside the bag writer to discard the staged bag."""
 
 
+def resolve_bagging_date(given: _dt.date | None = None) -> _dt.date:
+    """The date the bag carries: the one given, else ``SOURCE_DATE_EPOCH`` (reproducible
+    builds' convention: seconds since 1970, UTC), else today."""
+    if given is not None:
+        return given
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return _dt.date.today()
+    try:
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC).date()
+    except (ValueError, OverflowError, OSError) as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; "
+                         "unset it or give --bagging-date YYYY-MM-DD") from exc
+
+
 def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = False,
-              workers: int = DEFAULT_WORKERS, progress: Progress | None = None) -> BagRun:
+              workers: int = DEFAULT_WORKERS, progress: Progress | None = None,
+              bagging_date: _dt.date | None = None, scheduler: str | None = None) -> BagRun:
     """Package a collection into ``out_dir/<identifier>/`` and validate the result.
 
     Nothing is written when reading or analysing the collection found errors;
     when an item fails while embedding, the staged bag is discarded and the
     run reports why, item by item. With ``replace_existing`` an existing bag
     of the same name is set aside and removed only once the new one is
-    complete (restored otherwise). ``workers`` items are embedded at once,
-    each worker with its own ExifTool process.
+    complete (restored otherwise). Items are embedded in batches by ``workers``
+    threads here, each with its own ExifTool, or by the workers of the Dask
+    cluster at ``scheduler`` (which must see ``out_dir`` and the originals at
+    the same paths). ``bagging_date`` (default: :func:`resolve_bagging_date`) is the
+    one date the bag carries, so the same inputs give the same bag.
     """
-    extraction = extract(collection_path)
+    when = resolve_bagging_date(bagging_date)
+    extraction = extract(collection_path, progress=progress)
     if extraction.errors:
         return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
     final = out_dir / extraction.config.info.identifier
@@ -206,12 +232,22 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     if aside.is_dir() and not final.exists():
         log.warning("restoring %s: an earlier --replace run stopped before it could put it back", final)
         aside.rename(final)
+    plan = _Plan(extraction, workers, progress, when, scheduler)
     if not (replace_existing and final.exists()):
-        return _build(extraction, out_dir, workers, progress)
-    return _replace(extraction, final, aside, workers, progress)
+        return _build(plan, out_dir)
+    return _replace(plan, final, aside)
 
 
-def _replace(extraction: Extraction, final: Path, aside: Path, workers: int, progress: Progress | None) -> BagRun:
+@dataclass(frozen=True)
+class _Plan:
+    extraction: Extraction
+    workers: int
+    progress: Progress | None
+    date: _dt.date
+    scheduler: str | None
+
+
+def _replace(plan: _Plan, final: Path, aside: Path) -> BagRun:
     """Build a new bag while the old one waits at ``aside``; swap only if the new one is valid.
 
     A new bag that was written but does not validate is kept for inspection
@@ -221,7 +257,7 @@ def _replace(extraction: Extraction, final: Path, aside: Path, workers: int, pro
         shutil.rmtree(aside)
     final.rename(aside)
     try:
-        run = _build(extraction, final.parent, workers, progress)
+        run = _build(plan, final.parent)
     except BaseException:
         if not final.exists():
             aside.rename(final)
@@ -239,82 +275,75 @@ def _replace(extraction: Extraction, final: Path, aside: Path, workers: int, pro
     return run
 
 
-def _build(extraction: Extraction, out_dir: Path, workers: int, progress: Progress | None) -> BagRun:
-    cfg = extraction.config
-    with ExitStack() as stack:
-        # One long-lived ExifTool per worker: starting ExifTool costs far more than a write.
-        pool = [stack.enter_context(ExifTool()) for _ in range(max(1, min(workers, len(extraction.items))))]
-        et = pool[0]
-        out_dir.mkdir(parents=True, exist_ok=True)  # only once ExifTool is known to work
-        done: list[ItemResult] = []
+def _engine(plan: _Plan, items: int) -> Engine:
+    if plan.scheduler:
+        return dask_engine(plan.scheduler)
+    return local_engine(max(1, min(plan.workers, items)))
+
+
+def _build(plan: _Plan, out_dir: Path) -> BagRun:
+    extraction, cfg = plan.extraction, plan.extraction.config
+    version = exiftool_version(find_exiftool())  # E004/E005 before anything is written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done: list[ItemResult] = []
+    with _engine(plan, len(extraction.items)) as engine, ExitStack() as stack:
         try:
-            with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS) as writer:
-                done = _embed_all(extraction, writer, pool, progress)
-                if any(r.failed for r in done):
+            with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS, bagging_date=plan.date) as writer:
+                sidecars = stack.enter_context(Sidecars(writer, cfg, software(version)))
+                proofs, failed = _Proofs(), False
+                for embedded in _embedded(extraction, writer, engine, plan.progress):
+                    done.append(embedded.item)
+                    failed = failed or embedded.failed
+                    if failed:
+                        continue  # the bag is abandoned; the other items still report their issues
+                    writer.add_hashed(f"{layout.OBJECTS}/{embedded.item.file}", embedded.digests, embedded.size,
+                                      embedded.mtime_ns)
+                    sidecars.add(embedded.item)
+                    proofs.add(embedded)
+                if failed:
                     raise _Abandon()
-                _write_sidecars(extraction, done, writer, et.version)
-                bag = writer.finish(_bag_info(cfg, et.version, len(done)))
+                sidecars.close(extraction.issues)
+                bag = writer.finish(_bag_info(cfg, version, len(done)))
                 written = tuple(writer.issues)
         except _Abandon:
             return BagRun(extraction=extraction, items=tuple(done), bag=None, validation=None,
-                          exiftool_version=et.version)
-        validation = validate(bag, exiftool=et, progress=progress)
+                          exiftool_version=version)
+    validation = validate(bag, progress=plan.progress)
     return BagRun(extraction=extraction, items=tuple(done), bag=bag, validation=validation,
-                  exiftool_version=et.version, bag_issues=written)
+                  exiftool_version=version, bag_issues=written)
 
 
-def _embed_all(extraction: Extraction, writer: BagWriter, pool: list[ExifTool],
-               progress: Progress | None) -> list[ItemResult]:
-    """Embed every item, one worker thread per ExifTool; results in collection order.
+class _Proofs:
+    """What the run proved about each embedded copy, for the check after writing."""
 
-    The bag writer is only touched from this thread (staging paths before,
-    recording hashes after), so it needs no locking.
-    """
-    idle: queue.SimpleQueue[ExifTool] = queue.SimpleQueue()
-    for et in pool:
-        idle.put(et)
-    images = extraction.config.images
+    def __init__(self) -> None:
+        self.pixels: dict[str, str] = {}
 
-    def work(item: ItemResult, staged: Path) -> ItemResult:
-        et = idle.get()
-        try:
-            return embed_item(item, images / item.file, staged, et)
-        finally:
-            idle.put(et)
+    def add(self, embedded: Embedded) -> None:
+        self.pixels[f"{layout.PAYLOAD_DIR}/{embedded.item.payload}"] = embedded.item.pixel_digest
 
-    executor = ThreadPoolExecutor(max_workers=len(pool), thread_name_prefix="embed")
-    try:
-        futures = [executor.submit(work, item, writer.path_for(f"{layout.OBJECTS}/{item.file}"))
-                   for item in extraction.items]
-        results = []
-        for n, future in enumerate(futures, start=1):
-            result = future.result()
-            if not result.failed:
-                writer.record(f"{layout.OBJECTS}/{result.file}")
-            results.append(result)
+
+def _embedded(extraction: Extraction, writer: BagWriter, engine: Engine,
+              progress: Progress | None) -> Iterator[Embedded]:
+    """Every item embedded, in collection order, batch by batch on the engine's workers."""
+    items = extraction.items
+    images = extraction.config.images.resolve()
+    size = max(1, min(BATCH, -(-len(items) // (engine.workers * 4))))  # every worker busy, even on a few items
+
+    def jobs() -> Iterator[Job]:
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            yield Job(tuple(chunk), tuple(str(images / i.file) for i in chunk),
+                      tuple(str(writer.path_for(f"{layout.OBJECTS}/{i.file}").resolve()) for i in chunk))
+
+    count = octets = 0
+    for results in engine.map(run_job, jobs()):
+        for embedded in results:
+            count += 1
+            octets += embedded.octets
             if progress:
-                progress("embed", n, len(futures))
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    return results
-
-
-def _write_sidecars(extraction: Extraction, done: list[ItemResult], writer: BagWriter, et_version: str) -> None:
-    """The sidecars of :mod:`packager.metadata.layout`, from the items as embedded."""
-    cfg = extraction.config
-    rows = []
-    for item in done:
-        pairs = list(item.dublin_core)
-        writer.add_bytes(f"{layout.DC}/{item.identifier}.xml", dc.dc_record_bytes(pairs, item.identifier))
-        rows.append((item.payload or "", pairs))
-    writer.add_bytes(f"{layout.DC}/{layout.COLLECTION_RECORD}",
-                     dc.dc_record_bytes(records.collection_dc(cfg.info), cfg.info.identifier))
-    writer.add_bytes(layout.CSV, csvfile.metadata_csv_bytes(rows))
-    # Paths of originals relative to the collection folder (or named by the image folder's name).
-    source_root = cfg.images.relative_to(cfg.root) if cfg.images.is_relative_to(cfg.root) else Path(cfg.images.name)
-    writer.add_bytes(layout.ORIGINALS, originals.originals_manifest_bytes(
-        [((Path(source_root) / r.file).as_posix(), dict(r.original_digests)) for r in done]))
-    writer.add_bytes(layout.RECORDS, records.records_json_bytes(software(et_version), cfg, done, extraction.issues))
+                progress("embed", count, len(items), octets)
+            yield embedded
 
 
 def _bag_info(cfg: config_mod.CollectionConfig, et_version: str, count: int) -> list[tuple[str, str]]:

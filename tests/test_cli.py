@@ -1,17 +1,26 @@
-"""The command line contract: exit codes, stdout/stderr, the extract JSON, interruption."""
+"""The command line contract: exit codes, stdout/stderr, the extract JSON, interruption, what each
+command imports, and the options handed to the library."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from packager import pipeline
-from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from packager.embed import batch
+from packager.cli import main
+from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 
-from .conftest import COLLECTION, run_cli, tree_digest
+from .conftest import COLLECTION, ROOT, run_cli, tree_digest
 
 ITEM_KEYS = {"identifier", "file", "description", "headline", "title", "truncated", "digital_source_type",
              "keywords", "locations", "organisations", "persons_shown", "issues"}
@@ -108,19 +117,19 @@ def test_missing_image_stops_before_writing_and_names_both_sides(tmp_path: Path)
 
 def test_interrupted_run_leaves_no_bag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    real = pipeline.embed_item
+    real = batch.embed_batch
 
-    def interrupt_on_fifth(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def interrupt_on_third(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 3:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "embed_item", interrupt_on_fifth)
+    monkeypatch.setattr(batch, "embed_batch", interrupt_on_third)
     out = tmp_path / "bags"
     with pytest.raises(KeyboardInterrupt):
-        pipeline.build_bag(COLLECTION, out)
-    assert 5 <= calls["n"] < 25  # queued items were cancelled, not embedded
+        pipeline.build_bag(COLLECTION, out, workers=2)  # 25 items in 7 batches of 4
+    assert 3 <= calls["n"] < 7  # queued batches were cancelled, not embedded
     assert list(out.iterdir()) == []  # neither a bag nor a .partial
 
 
@@ -173,3 +182,139 @@ def test_a_bag_left_aside_by_a_killed_replace_is_restored(tmp_path: Path) -> Non
     result = run_cli("bag", COLLECTION, "--out", out)
     assert result.code == EXIT_FAILED and "E401" in result.stderr  # the old bag is back, so no silent overwrite
     assert sorted(p.name for p in out.iterdir()) == [first.bag.name]
+
+
+# Start-up: a command imports only what it uses.
+
+#: Stages the receiving side and the help never need.
+WRITING_SIDE = ("packager.pipeline", "packager.analysis", "packager.review", "packager.collection",
+                "packager.embed", "packager.bag")
+#: Loaded only when a progress bar is drawn or a cluster is used.
+OPTIONAL = ("tqdm", "dask", "distributed")
+
+MODULES_AFTER = """
+import json, os, sys
+from packager.cli import main
+code = 0
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    code = stop.code
+with open(os.environ["PACKAGER_MODULES_OUT"], "w", encoding="utf-8") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def modules_after(tmp_path: Path, *args: str | Path) -> tuple[int, set[str], str]:
+    """Run the CLI in a fresh interpreter (stderr a pipe); its exit code, every module loaded, its stdout."""
+    record = tmp_path / "modules.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PACKAGER_MODULES_OUT=str(record))
+    proc = subprocess.run([sys.executable, "-c", MODULES_AFTER, *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(record.read_text(encoding="utf-8"))
+    return doc["code"], set(doc["modules"]), proc.stdout
+
+
+def loaded_from(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages))
+
+
+def test_validate_imports_nothing_of_the_writing_side(sample_bag: Path, tmp_path: Path) -> None:
+    code, modules, stdout = modules_after(tmp_path, "validate", sample_bag, "--json")
+    assert code == EXIT_OK and json.loads(stdout)["valid"] is True
+    assert {"packager.validate.validator", "packager.validate.metacheck"} <= modules  # it did run
+    assert loaded_from(modules, WRITING_SIDE + OPTIONAL) == []
+
+
+def test_help_imports_no_stage(tmp_path: Path) -> None:
+    code, modules, stdout = modules_after(tmp_path, "--help")
+    assert code == EXIT_OK and "validate" in stdout and "bag" in stdout
+    assert loaded_from(modules, WRITING_SIDE + OPTIONAL + ("packager.validate", "packager.metadata")) == []
+
+
+# Options: what the CLI hands to the library, and usage errors.
+
+
+def call_cli(*args: str | Path) -> int | str | None:
+    """Run the CLI in this process (for a library function replaced by a fake); its exit code."""
+    with pytest.raises(SystemExit) as stop:
+        main([str(a) for a in args])
+    return stop.value.code
+
+
+def stopping_fake(seen: dict[str, object], error: BaseException | None = None) -> Callable[..., NoReturn]:
+    """A library function that records its arguments, then raises ``error`` (a ConfigError by default)."""
+    def fake(*args: object, **kwargs: object) -> NoReturn:
+        seen.update(kwargs, args=args)
+        raise error or ConfigError("stopped by the test")
+
+    return fake
+
+
+def test_bag_hands_bagging_date_and_scheduler_to_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(pipeline, "build_bag", stopping_fake(seen))
+    assert call_cli("bag", COLLECTION, "--out", tmp_path, "--bagging-date", "2024-02-29",
+                    "--scheduler", "tcp://10.0.0.5:8786") == EXIT_ENVIRONMENT
+    assert type(seen["bagging_date"]) is datetime.date and seen["bagging_date"] == datetime.date(2024, 2, 29)
+    assert seen["scheduler"] == "tcp://10.0.0.5:8786"
+    assert "stopped by the test" in capsys.readouterr().err
+
+    seen.clear()
+    assert call_cli("bag", COLLECTION, "--out", tmp_path) == EXIT_ENVIRONMENT
+    assert seen["bagging_date"] is None and seen["scheduler"] is None  # the pipeline picks the defaults
+
+
+def test_an_interruption_is_a_sentence_and_exit_130(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setattr(pipeline, "build_bag", stopping_fake({}, KeyboardInterrupt()))
+    assert call_cli("bag", COLLECTION, "--out", tmp_path, "--json") == 130
+    captured = capsys.readouterr()
+    assert captured.out == "" and "interrupted" in captured.err and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("value", ["2024-13-01", "03/02/2001", "yesterday"])
+def test_a_malformed_bagging_date_is_a_usage_error(value: str) -> None:
+    result = run_cli("bag", COLLECTION, "--bagging-date", value, "--json")
+    assert result.code == EXIT_USAGE
+    doc = json.loads(result.stdout)  # one JSON document, as for every usage error
+    assert doc["command"] == "bag" and doc["error"]["exit_code"] == EXIT_USAGE
+    assert "--bagging-date" in doc["error"]["message"]
+    text = run_cli("bag", COLLECTION, "--bagging-date", value)
+    assert text.code == EXIT_USAGE and text.stdout == "" and "--bagging-date" in text.stderr
+
+
+@pytest.mark.parametrize("address", ["localhost:8786", "tcp://10.0.0.5", "tcp://:8786", "tcp://host:port"])
+def test_a_malformed_scheduler_address_is_a_usage_error(address: str) -> None:
+    result = run_cli("-q", "bag", COLLECTION, "--scheduler", address, "--json")
+    assert result.code == EXIT_USAGE
+    doc = json.loads(result.stdout)
+    assert doc["command"] == "bag" and "tcp://HOST:PORT" in doc["error"]["message"]
+
+
+@pytest.mark.parametrize("args, processes", [([], None), (["--workers", "3"], 3), (["--processes", "2"], 2),
+                                             (["--workers", "2", "--processes", "2"], 2)])
+def test_validate_workers_and_the_old_processes_name(args: list[str], processes: int | None,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from packager.validate import validator
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(validator, "validate", stopping_fake(seen))
+    assert call_cli("validate", COLLECTION, *args) == EXIT_ENVIRONMENT
+    assert seen["processes"] == processes  # None: the validator uses every CPU
+
+
+def test_validate_help_names_workers_and_hides_the_old_name() -> None:
+    result = run_cli("validate", "--help")
+    assert result.code == EXIT_OK
+    assert "--workers N" in result.stdout and "--processes" not in result.stdout
+    conflict = run_cli("validate", COLLECTION, "--workers", "2", "--processes", "3")
+    assert conflict.code == EXIT_USAGE and "--workers" in conflict.stderr
+
+
+def test_bag_help_says_what_the_new_options_do() -> None:
+    text = " ".join(run_cli("bag", "--help").stdout.split())
+    assert "--bagging-date YYYY-MM-DD" in text and "SOURCE_DATE_EPOCH" in text
+    assert "--scheduler tcp://HOST:PORT" in text and "Dask" in text

@@ -16,7 +16,7 @@ import pytest
 
 from packager import pipeline
 from packager.bag.writer import BagWriter
-from packager.embed import item as embedding
+from packager.embed import batch as embedding
 from packager.embed.exiftool import ExifTool
 from packager.metadata.csvfile import read_metadata_csv
 
@@ -164,10 +164,10 @@ def test_a_bad_item_is_reported_and_the_others_still_embedded(tmp_path: Path,
     (collection / "images" / "exiftool_XMP.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
     real = embedding.copy_with_digests
 
-    def unreadable(src: Path, dst: Path, algorithms: Any) -> dict[str, str]:
+    def unreadable(src: Path, dst: Path, algorithms: Any, **kwargs: Any) -> dict[str, str]:
         if src.name == "exiv2_smiley1.jpg":
             raise PermissionError(13, "Permission denied", str(src))
-        return real(src, dst, algorithms)
+        return real(src, dst, algorithms, **kwargs)
 
     monkeypatch.setattr(embedding, "copy_with_digests", unreadable)
     run = pipeline.build_bag(collection, tmp_path / "bags", workers=2)
@@ -207,7 +207,7 @@ def test_workers_share_nothing_and_results_do_not_depend_on_them(tmp_path: Path,
         return wrapped
 
     monkeypatch.setattr(ExifTool, "_call", exclusive)
-    for name in ("path_for", "record", "add_bytes", "finish"):
+    for name in ("path_for", "record", "add_hashed", "add_bytes", "finish"):
         monkeypatch.setattr(BagWriter, name, main_only(getattr(BagWriter, name)))
     names = ("exiv2_smiley1.jpg", "exiftool_XMP.jpg", "exiv2_Reagan.tiff", "exiftool_PNG.png", "exiv2_smiley2.jpg")
     collection = make_collection(tmp_path / "same", {name: PLAIN for name in names})

@@ -26,10 +26,10 @@ import datetime as _dt
 import logging
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 from packager import issues
 from packager.errors import BagError
@@ -61,11 +61,12 @@ class BagWriter:
     """
 
     def __init__(self, out_dir: Path, name: str, algorithms: tuple[str, ...] = ("sha256", "sha512"),
-                 *, fold_width: int | None = None):
+                 *, fold_width: int | None = None, bagging_date: _dt.date | None = None):
         self.out_dir = Path(out_dir)
         self.name = _check_name(name)
         self.algorithms = _check_algorithms(algorithms)
         self.fold_width = fold_width
+        self.bagging_date = bagging_date or _dt.date.today()
         self.final = self.out_dir / self.name
         self.partial = self.out_dir / f"{self.name}.partial"
         self.issues: list[Issue] = []
@@ -119,7 +120,6 @@ class BagWriter:
                 while chunk := fin.read(CHUNK):
                     digests.update(chunk)
                     fout.write(chunk)
-                _sync(fout)
             stat = os.stat(src)
             os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         except OSError as exc:
@@ -145,10 +145,25 @@ class BagWriter:
             with open(target, "rb") as fin:
                 while chunk := fin.read(CHUNK):
                     digests.update(chunk)
-                os.fsync(fin.fileno())
         except OSError as exc:
             raise _write_error(target, exc) from exc
         self._store(relpath, target, digests)
+
+    def add_hashed(self, relpath: str, digests: dict[str, str], size: int, mtime_ns: int) -> None:
+        """Take the digests of a file the caller wrote at ``path_for(relpath)`` and hashed
+        after its last change (a worker hashes each embedded copy straight after ExifTool
+        writes it, in the read that also proves its pixels). The file's size and
+        modification time must still be those it had when hashed; :meth:`finish` checks
+        them again."""
+        target = self.path_for(relpath)
+        try:
+            stat = target.lstat()
+        except OSError as exc:
+            raise _write_error(target, exc) from exc
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns) or set(digests) != set(self.algorithms):
+            raise _refuse(f"data/{relpath} changed after it was hashed, or was hashed with other algorithms",
+                          f"data/{relpath}", "changed after hashing")
+        self._entries[relpath] = _Entry(size, mtime_ns, dict(digests))
 
     # -- finishing -------------------------------------------------------------
     def finish(self, bag_info: list[tuple[str, str]]) -> Path:
@@ -156,7 +171,7 @@ class BagWriter:
         self._require_open()
         self._check_payload_complete()
         octets = sum(e.size for e in self._entries.values())
-        info = _complete_bag_info(list(bag_info), octets, len(self._entries))
+        info = _complete_bag_info(list(bag_info), octets, len(self._entries), self.bagging_date)
         # bagit.txt is what makes a folder a bag: written last, so that a staging
         # folder left by a crash is not a bag even to a tool that ignores its name.
         declaration = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -245,7 +260,8 @@ class BagWriter:
             raise BagError("; ".join(problems), [issues.make("E402", path=self.name, problem=p) for p in problems])
 
 
-def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int) -> list[tuple[str, str]]:
+def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int,
+                       bagging_date: _dt.date) -> list[tuple[str, str]]:
     """Add Bagging-Date, Payload-Oxum and Bag-Size unless given; check a given Oxum."""
     given = {label.lower(): value for label, value in info}
     oxum = f"{octets}.{count}"
@@ -253,7 +269,7 @@ def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int) -> 
         if label.lower() == "payload-oxum" and value.strip() != oxum:
             raise _refuse(f"Payload-Oxum {value!r} given for the bag, but the payload is {oxum}",
                           "bag-info.txt", "wrong Payload-Oxum")
-    auto = {"Bagging-Date": _dt.date.today().isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
+    auto = {"Bagging-Date": bagging_date.isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
     return info + [(label, auto[label]) for label in _RESERVED_AUTO if label.lower() not in given]
 
 
@@ -295,27 +311,35 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _fsync_tree(root: Path) -> None:
-    """Sync every directory so that the new entries survive a crash before the rename."""
-    for dirpath, _dirs, _files in os.walk(root):
-        _fsync_dir(Path(dirpath))
+    """Sync every file and directory so that the bag survives a crash once it has its name.
+
+    Done once for the whole bag, just before the rename, rather than file by file as
+    each is written: the syncs run side by side (``fsync`` releases the GIL) and
+    files written early have mostly reached the disk by then.
+    """
+    def sync(path: str) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    paths = [os.path.join(dirpath, name) for dirpath, _dirs, files in os.walk(root) for name in [*files, ""]]
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync") as pool:
+        for _ in pool.map(sync, paths):  # a failure raises here
+            pass
 
 
 def _write_new(target: Path, data: bytes, algorithms: tuple[str, ...]) -> Digests:
-    """Create ``target`` (never overwrite), sync it, and return the digests of ``data``."""
+    """Create ``target`` (never overwrite) and return the digests of ``data`` (synced by ``finish``)."""
     digests = Digests(algorithms)
     digests.update(data)
     try:
         with open(target, "xb") as fout:
             fout.write(data)
-            _sync(fout)
     except OSError as exc:
         raise _write_error(target, exc) from exc
     return digests
-
-
-def _sync(fout: BinaryIO) -> None:
-    fout.flush()
-    os.fsync(fout.fileno())
 
 
 def _write_error(path: Path, exc: OSError) -> BagError:

@@ -29,6 +29,11 @@ Why it looks like this (see docs/architecture.md, "Embedding"):
 * One ExifTool process per :class:`ExifTool` object serves many files; a
   watchdog kills it if it hangs or dies mid-reply (pyexiftool would wait
   forever) and the next call starts a fresh one.
+* :meth:`ExifTool.write_many` writes a batch of files with one command: one
+  JSON file holds an entry per file (matched by ``SourceFile``). A file that
+  needs more than an import (tags to delete, legacy IIM to re-encode, a
+  non-JPEG IIM digest to settle, a name that is not UTF-8) is written on its
+  own, as :meth:`ExifTool.write` does.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,20 +134,78 @@ class ExifTool(ExifToolSession):
             payload.update(alternatives(found_in, payload))
             if (payload or gone) and not any(i.code == "E302" for i in found):
                 found += self._import(target, payload, gone)
-                if iim and not any(i.code == "E302" for i in found):
+                if iim and file_type(found_in) != "JPEG" and not any(i.code == "E302" for i in found):
                     found += self._settle_digest(target)
         except ExifToolError as exc:  # keep what was found before (W307, W301...): it happened
             found.append(issues.make("E302", path=file, file=file, error=exc.message))
         return found
 
+    def write_many(self, jobs: Sequence[tuple[Path | str, Mapping[str, object], Iterable[str], Mapping[str, Any]]]
+                   ) -> list[list[Issue]]:
+        """:meth:`write` for many files (path, tags, tags to delete, what :meth:`read` gave before),
+        the issues of each in order; files that need only an import share one command."""
+        results: list[list[Issue]] = [[] for _ in jobs]
+        batch: list[tuple[int, Path, dict[str, Any]]] = []
+        for n, (path, tags, delete, existing) in enumerate(jobs):
+            target = checked_path(path)
+            if "ExifTool:Error" in existing:
+                results[n] = self.write(target, tags, delete=delete, existing=existing)
+                continue
+            payload, prepared = prepare(tags, file_type(existing), str(target), carries_iim(existing))
+            iim = any(group(tag) == "IPTC" for tag in payload)
+            alone = (deletions(delete, carries_iim(existing)) or (iim and _legacy_iim(existing))
+                     or (iim and file_type(existing) != "JPEG") or not _utf8(target))
+            if alone:
+                results[n] = self.write(target, tags, delete=delete, existing=existing)
+                continue
+            if iim:
+                payload.update(IIM_MARKS)
+            payload.update(alternatives(existing, payload))
+            results[n] = prepared
+            if payload:
+                batch.append((n, target, payload))
+        if batch:
+            for (n, _, _), found in zip(batch, self._import_many([(t, p) for _, t, p in batch]), strict=True):
+                results[n] = results[n] + found
+        return results
+
+    def _import_many(self, entries: list[tuple[Path, dict[str, Any]]]) -> list[list[Issue]]:
+        """One ``-json=`` import of many files; each file's warnings and errors are its own."""
+        if self._tmp is None:
+            self.start()
+        assert self._tmp is not None
+        fd, name = tempfile.mkstemp(suffix=".json", dir=self._tmp.name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump([{"SourceFile": str(target), **protect(_named(payload))} for target, payload in entries],
+                          handle, ensure_ascii=False)
+            try:
+                status, out, err = self._call("-overwrite_original", f"-json={name}",
+                                              *(os.fsencode(target) for target, _ in entries))
+            except ExifToolError as exc:
+                return [[issues.make("E302", path=str(t), file=str(t), error=exc.message)] for t, _ in entries]
+        finally:
+            os.unlink(name)
+        warnings, errors = messages(err, "Warning"), messages(err, "Error")
+        named_errors = any(file for file in errors)
+        results = []
+        for target, _ in entries:
+            file = str(target)
+            found = [issues.make("W308", path=file, file=file, warning=text)
+                     for text in warnings.get(file, []) + warnings.get("", [])]
+            failed = errors.get(file, []) + errors.get("", [])
+            if failed or (status != 0 and not named_errors):
+                error = "; ".join(failed) or out.strip() or f"exit status {status}"
+                found.append(issues.make("E302", path=file, file=file, error=error))
+            results.append(found)
+        return results
+
     def _import(self, target: Path, payload: dict[str, Any], gone: Iterable[str] = ()) -> list[Issue]:
         assert self._tmp is not None
         fd, name = tempfile.mkstemp(suffix=".json", dir=self._tmp.name)
-        # A bare lang-alt tag would delete every other language; x-default replaces only itself.
-        named = {f"{tag}-x-default" if tag in LANG_ALT_TAGS else tag: value for tag, value in payload.items()}
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump([{"SourceFile": "*", **protect(named)}], handle, ensure_ascii=False)
+                json.dump([{"SourceFile": "*", **protect(_named(payload))}], handle, ensure_ascii=False)
             removals = [f"-{tag}=" for tag in gone]  # names checked by deletions(): no text, no line breaks
             return _outcome(*self._call("-overwrite_original", f"-json={name}", *removals, os.fsencode(target)),
                             str(target))
@@ -173,6 +236,20 @@ class ExifTool(ExifToolSession):
         return found + [issues.make("E303", path=str(target), field=tag, file=str(target), tag=tag,
                                     expected=None, actual=read[tag])
                         for tag in deletions(deleted, carries_iim(read)) if tag in read]
+
+
+def _named(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A bare lang-alt tag would delete every other language; x-default replaces only itself."""
+    return {f"{tag}-x-default" if tag in LANG_ALT_TAGS else tag: value for tag, value in payload.items()}
+
+
+def _utf8(target: Path) -> bool:
+    """True when the path can name its file in a JSON ``SourceFile`` (UTF-8 text)."""
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _legacy_iim(probe: Mapping[str, Any]) -> bool:

@@ -7,7 +7,7 @@ the originals' chain-of-custody checksums) and the validator all use it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -34,23 +34,34 @@ class Digests:
         return {alg: h.hexdigest() for alg, h in self._h.items()}
 
 
+#: Something else fed the same bytes in the same read (e.g. a pixel proof's ``feed``).
+Feed = Callable[[bytes], object]
+
+
 def file_digests(path: Path, algorithms: Iterable[str],
-                 progress: Callable[[int], None] | None = None) -> dict[str, str]:
-    """Hex digests of one file, one read for all algorithms; ``progress`` gets byte counts."""
+                 progress: Callable[[int], None] | None = None, also: Sequence[Feed] = ()) -> dict[str, str]:
+    """Hex digests of one file, one read for all algorithms (and ``also``); ``progress`` gets byte counts."""
     digests = Digests(algorithms)
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             digests.update(chunk)
+            for feed in also:
+                feed(chunk)
             if progress:
                 progress(len(chunk))
     return digests.hexdigests()
 
 
-def copy_with_digests(src: Path, dst: Path, algorithms: Iterable[str]) -> dict[str, str]:
-    """Copy ``src`` to ``dst`` (which must not exist) while hashing; ``src`` is only read."""
+def copy_with_digests(src: Path, dst: Path, algorithms: Iterable[str], also: Sequence[Feed] = ()) -> dict[str, str]:
+    """Copy ``src`` to ``dst`` (which must not exist) while hashing; ``src`` is only read.
+
+    ``also`` are fed the same bytes, so a pixel proof costs no second read.
+    """
     digests = Digests(algorithms)
     with open(src, "rb") as fin, open(dst, "xb") as fout:
         while chunk := fin.read(CHUNK):
             digests.update(chunk)
+            for feed in also:
+                feed(chunk)
             fout.write(chunk)
     return digests.hexdigests()

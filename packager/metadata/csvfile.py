@@ -10,25 +10,31 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from .dc import Pairs, check_name
 
 
-def _csv_columns(rows: list[tuple[str, Pairs]]) -> list[tuple[str, int]]:
+def _csv_columns(rows: Iterable[tuple[str, Pairs]]) -> list[tuple[str, int]]:
     """(element name, number of columns) in order of first appearance."""
     widths: dict[str, int] = {}
     for filename, pairs in rows:
-        counts: dict[str, int] = {}
-        for index, (name, value) in enumerate(pairs, start=1):
-            check_name(name)
-            if not isinstance(value, str):
-                raise TypeError(f"{filename}: value #{index} ({name}) must be str")
-            counts[name] = counts.get(name, 0) + 1
-        for name, count in counts.items():
-            widths[name] = max(widths.get(name, 0), count)
+        count_columns(filename, pairs, widths)
     return list(widths.items())
+
+
+def count_columns(filename: str, pairs: Pairs, widths: dict[str, int]) -> None:
+    """Widen ``widths`` (element name -> columns, in order of first use) for one row."""
+    counts: dict[str, int] = {}
+    for index, (name, value) in enumerate(pairs, start=1):
+        check_name(name)
+        if not isinstance(value, str):
+            raise TypeError(f"{filename}: value #{index} ({name}) must be str")
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        widths[name] = max(widths.get(name, 0), count)
 
 
 def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
@@ -44,8 +50,14 @@ def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
     line end; CRLF is what the RFC and Python's csv module write). Filenames
     are written as given (the caller passes ``data/objects/...``).
     """
-    columns = _csv_columns(rows)
     out = io.StringIO(newline="")
+    write_metadata_csv(out, _csv_columns(rows), rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_metadata_csv(out: TextIO, columns: list[tuple[str, int]], rows: Iterable[tuple[str, Pairs]]) -> None:
+    """Write the header for ``columns`` (see :func:`count_columns`) and every row, one at a time,
+    to a text file opened with ``newline=""``: memory stays flat in the number of rows."""
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(["filename"] + [name for name, width in columns for _ in range(width)])
     seen: set[str] = set()
@@ -58,7 +70,6 @@ def metadata_csv_bytes(rows: list[tuple[str, Pairs]]) -> bytes:
             values = [value for key, value in pairs if key == name]
             cells += values + [""] * (width - len(values))
         writer.writerow(cells)
-    return out.getvalue().encode("utf-8")
 
 
 @dataclass(frozen=True)

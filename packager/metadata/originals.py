@@ -69,17 +69,23 @@ def originals_manifest_bytes(entries: list[tuple[str, dict[str, str]]]) -> bytes
     of payload manifests), so a receiver can check either. ValueError on a
     bad path, a duplicate path, an unknown algorithm or a malformed digest.
     """
-    lines, seen = [ORIGINALS_HEADER], set()
+    lines, seen = [ORIGINALS_HEADER], set[str]()
     for path, digests in entries:
-        problem = _path_problem(path) or ("listed twice" if path in seen else None)
-        if not problem and set(digests) != set(ALGORITHMS):
-            problem = f"needs exactly {', '.join(ALGORITHMS)}, got {', '.join(sorted(digests)) or 'none'}"
-        problem = problem or next(filter(None, (_digest_problem(a, d) for a, d in digests.items())), None)
-        if problem:
-            raise ValueError(f"originals checksums: {path!r}: {problem}")
-        seen.add(path)
-        lines += [f"{algorithm} {digests[algorithm]}  {_encode_path(path)}\n" for algorithm in ALGORITHMS]
+        lines.append(originals_lines(path, digests, seen))
     return "".join(lines).encode("utf-8")
+
+
+def originals_lines(path: str, digests: dict[str, str], seen: set[str]) -> str:
+    """The lines of one entry (one per algorithm); ``seen`` holds the paths written before
+    and gets this one. ValueError as :func:`originals_manifest_bytes` says."""
+    problem = _path_problem(path) or ("listed twice" if path in seen else None)
+    if not problem and set(digests) != set(ALGORITHMS):
+        problem = f"needs exactly {', '.join(ALGORITHMS)}, got {', '.join(sorted(digests)) or 'none'}"
+    problem = problem or next(filter(None, (_digest_problem(a, d) for a, d in digests.items())), None)
+    if problem:
+        raise ValueError(f"originals checksums: {path!r}: {problem}")
+    seen.add(path)
+    return "".join(f"{algorithm} {digests[algorithm]}  {_encode_path(path)}\n" for algorithm in ALGORITHMS)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, BinaryIO
 
 from packager.collection.config import CollectionConfig
 from packager.model import CollectionInfo, Issue, ItemResult
@@ -60,3 +60,26 @@ def records_json_bytes(software: dict[str, str], cfg: CollectionConfig, items: I
     document = {"software": software, "collection": collection_dict(cfg),
                 "items": [item_dict(r) for r in items], "issues": [i.to_dict() for i in found]}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+class RecordsJson:
+    """``records.json`` written item by item to an open binary file, byte for byte what
+    :func:`records_json_bytes` gives for the same items: memory stays flat in their number."""
+
+    def __init__(self, out: BinaryIO, software: dict[str, str], cfg: CollectionConfig) -> None:
+        self._out = out
+        self._count = 0
+        head = {"software": software, "collection": collection_dict(cfg)}
+        text = json.dumps(head, ensure_ascii=False, indent=2)
+        out.write((text[:-2] + ',\n  "items": [').encode("utf-8"))  # the head without its closing "\n}"
+
+    def add(self, item: dict[str, Any]) -> None:
+        """One item, as :func:`item_dict` gives it."""
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        self._out.write((("," if self._count else "") + "\n    " + text).encode("utf-8"))
+        self._count += 1
+
+    def close(self, found: list[dict[str, Any]]) -> None:
+        """The collection's issues (as ``Issue.to_dict`` gives them), and the end of the document."""
+        issues = json.dumps(found, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        self._out.write((("\n  ]" if self._count else "]") + ',\n  "issues": ' + issues + "\n}\n").encode("utf-8"))
