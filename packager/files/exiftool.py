@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import exiftool as _pyexiftool
+import exiftool.exiftool as _pyexiftool_module
 
 from packager import issues
 from packager.errors import EnvironmentProblem, ExifToolError, PackagerError
@@ -91,6 +92,14 @@ def messages(stderr: str, kind: str) -> dict[str, list[str]]:
         message, sep, file = text.strip().rpartition(" - /")
         found.setdefault("/" + file if sep else "", []).append(message if sep else text.strip())
     return found
+
+
+# pyexiftool starts ExifTool with a preexec_fn that sets PR_SET_PDEATHSIG. Linux sends
+# that signal when the *thread* that started the process exits, so an ExifTool started
+# by a worker thread was killed as soon as its pool wound down (before the session
+# could close it), and a preexec_fn is unsafe in a threaded program anyway. Without
+# it, an ExifTool whose parent dies still ends: its stdin (the argument stream) closes.
+_pyexiftool_module._set_pdeathsig = lambda sig: None
 
 
 class _Process(_pyexiftool.ExifTool):
