@@ -1,4 +1,4 @@
-"""`packager validate` as a library runs it: archives, profiles, processes, exit codes.
+"""`packager validate` as a library runs it: archives, profiles, worker processes, exit codes.
 
 Every run is the real command line in a subprocess with real ExifTool (or,
 on purpose, without it).
@@ -96,11 +96,11 @@ def test_text_report_ends_with_a_summary_line() -> None:
     assert "E506" in result.stdout
 
 
-def test_processes_give_the_same_report(sample_bag: Path) -> None:
+def test_workers_give_the_same_report(sample_bag: Path) -> None:
     image = sorted((sample_bag / "data" / "objects").iterdir())[3]
     image.write_bytes(image.read_bytes()[:-10])
-    one = run_cli("validate", sample_bag, "--json", "--no-metadata").json()
-    two = run_cli("validate", sample_bag, "--json", "--no-metadata", "--processes", "2").json()
+    one = run_cli("validate", sample_bag, "--json", "--no-metadata", "--workers", "1").json()
+    two = run_cli("validate", sample_bag, "--json", "--no-metadata", "--workers", "2").json()
     assert one["problems"] == two["problems"]
     assert any(p["code"] == "E503" for p in two["problems"])
 

@@ -1,19 +1,34 @@
 """The command line: a thin edge over the library.
 
 stdout carries only the result (text, or exactly one JSON document with
-``--json``, failures included); progress and logs go to stderr.
+``--json``, failures and usage errors included); progress and logs go to
+stderr. Progress is one bar per stage (analyse, embed, verify, metadata) with
+done/total, rate and ETA, drawn only when stderr is a terminal and ``--quiet``
+is not given (:mod:`.progress`); otherwise nothing is printed for it.
+
+``bag`` options beyond the collection: ``--out DIR``, ``--replace``,
+``--workers N`` (items embedded at once), ``--bagging-date YYYY-MM-DD`` (the
+date every date in the bag carries; default SOURCE_DATE_EPOCH when set, else
+today) and ``--scheduler tcp://HOST:PORT`` (run the item work on an existing
+Dask cluster instead of a local pool). ``validate --workers N`` hashes files
+and reads images with N workers side by side (default: one per CPU core;
+``--processes`` is its old name, still accepted).
 
 Exit codes: 0 ok (warnings allowed), 1 finished with errors (invalid bag,
-failed items), 2 usage error, 3 environment or configuration error.
+failed items), 2 usage error (also a malformed --bagging-date or
+--scheduler), 3 environment or configuration error, 130 interrupted. No
+traceback reaches a user: a PackagerError becomes its message and exit code.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -21,50 +36,28 @@ from packager import __version__
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PackagerError
 
 from . import render as report
+from .progress import Progress, log_handler
 
 log = logging.getLogger("packager")
 
-
-class _Progress:
-    """Progress on stderr: a live line on a terminal, a few lines otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self._last: dict[str, int] = {}
-
-    @staticmethod
-    def _amount(stage: str, done: int, total: int) -> str:
-        if stage == "verify":  # counted in bytes hashed
-            return f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
-        return f"{done}/{total} items"
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        amount = self._amount(stage, done, total)
-        if self.tty:
-            width = 30
-            filled = int(width * done / total)
-            sys.stderr.write(f"\r{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {amount}   ")
-            if done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-            return
-        step = max(1, total // 4)
-        if done == total or done - self._last.get(stage, 0) >= step:
-            self._last[stage] = done
-            print(f"{stage}: {amount}", file=sys.stderr)
+#: What a command body returns: its exit code, its JSON document and its text.
+Outcome = tuple[int, dict[str, Any], str]
 
 
-def _emit(as_json: bool, document: dict[str, Any], text: str) -> None:
-    click.echo(report.to_json(document) if as_json else text, nl=as_json)
+def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
+    """Run a command body and print its result; turn PackagerError into a message and its exit code.
 
-
-def _run(command: str, as_json: bool, body: Callable[[], int]) -> None:
-    """Run a command body; turn PackagerError into a message and its exit code."""
+    The progress bars are closed before anything else is printed, so a result,
+    an error or the interruption notice never lands inside a bar.
+    """
+    progress = click.get_current_context().find_object(Progress)
     try:
-        code = body()
+        try:
+            code, document, text = body()
+        finally:
+            if progress is not None:
+                progress.close()
+        click.echo(report.to_json(document) if as_json else text, nl=as_json)
     except PackagerError as exc:
         if as_json:
             click.echo(report.to_json(report.error_document(command, exc.message, exc.exit_code, exc.issues)))
@@ -79,13 +72,29 @@ def _run(command: str, as_json: bool, body: Callable[[], int]) -> None:
     sys.exit(code)
 
 
+def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--scheduler`` must name a host and a port (tcp://HOST:PORT); anything else is a usage error."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.scheme or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise click.BadParameter(f"{value!r} is not a scheduler address; give it as tcp://HOST:PORT "
+                                 "(e.g. tcp://10.0.0.5:8786)", ctx=ctx, param=param)
+    return value
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="packager")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress output on stderr.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bars on stderr (they are drawn only when stderr is a terminal anyway).")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Package photo collections with their captions into validated BagIt bags.
@@ -93,10 +102,18 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     Captions are mapped to Dublin Core and IPTC Photo Metadata, embedded in
     copies of the images (XMP, IPTC-IIM, EXIF) with ExifTool, described by
     sidecar records, and bagged (BagIt 1.0, RFC 8493).
+
+    Results go to stdout; progress (a bar per stage, on a terminal only) and
+    logs go to stderr. Exit codes: 0 done, 1 finished with errors, 2 usage
+    error, 3 environment or configuration, 130 interrupted.
     """
+    progress = Progress(enabled=not quiet)
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(message)s")
-    ctx.obj = {"progress": _Progress(enabled=not quiet)}
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[log_handler(progress)],
+                        format="%(levelname)s %(message)s")
+    if progress.active:
+        logging.captureWarnings(True)  # Python warnings go through the same bar-safe handler
+    ctx.obj = progress
 
 
 @cli.command()
@@ -110,10 +127,9 @@ def extract(collection: Path, as_json: bool) -> None:
     """
     from packager.pipeline import extract as run_extract
 
-    def body() -> int:
+    def body() -> Outcome:
         ex = run_extract(collection)
-        _emit(as_json, report.extraction_document(ex), report.extraction_text(ex))
-        return EXIT_FAILED if ex.errors else EXIT_OK
+        return (EXIT_FAILED if ex.errors else EXIT_OK), report.extraction_document(ex), report.extraction_text(ex)
 
     _run("extract", as_json, body)
 
@@ -124,12 +140,19 @@ def extract(collection: Path, as_json: bool) -> None:
               help="Folder in which the bag <identifier>/ is written.")
 @click.option("--replace", is_flag=True,
               help="Replace an existing bag of the same name, once the new one is complete.")
-@click.option("--workers", type=click.IntRange(1, 32), default=None,
-              help="Items embedded at once, each with its own ExifTool (default: CPU count, at most 4).")
+@click.option("--workers", type=click.IntRange(1, 32), default=None, metavar="N",
+              help="Items embedded at once here, each worker with its own ExifTool (default: CPU count, at most "
+                   "4; with --scheduler the cluster's workers do the work).")
+@click.option("--bagging-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The date the bag carries (Bagging-Date and every other date written into the bag), so that "
+                   "a rerun gives the same bag. Default: SOURCE_DATE_EPOCH when set, else today.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, callback=_scheduler_address,
+              help="Run the item work on the existing Dask cluster whose scheduler listens here (needs the "
+                   "'dask' extra; its workers must see the collection and --out at the same paths). Default: a "
+                   "local pool on this machine.")
 @json_option
-@click.pass_context
-def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, workers: int | None,
-        as_json: bool) -> None:
+def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
+        bagging_date: datetime.datetime | None, scheduler: str | None, as_json: bool) -> None:
     """Package COLLECTION into a BagIt bag under --out, then validate it.
 
     The bag is staged as <identifier>.partial/ and renamed when complete.
@@ -137,11 +160,13 @@ def bag(ctx: click.Context, collection: Path, out_dir: Path, replace: bool, work
     """
     from packager.pipeline import DEFAULT_WORKERS, build_bag
 
-    def body() -> int:
+    progress = click.get_current_context().find_object(Progress)
+
+    def body() -> Outcome:
         run = build_bag(collection, out_dir, replace_existing=replace, workers=workers or DEFAULT_WORKERS,
-                        progress=ctx.obj["progress"])
-        _emit(as_json, report.bag_document(run), report.bag_text(run))
-        return EXIT_OK if run.ok else EXIT_FAILED
+                        progress=progress, bagging_date=bagging_date.date() if bagging_date else None,
+                        scheduler=scheduler)
+        return (EXIT_OK if run.ok else EXIT_FAILED), report.bag_document(run), report.bag_text(run)
 
     _run("bag", as_json, body)
 
@@ -162,10 +187,10 @@ def review(collection: Path, out_file: Path | None, as_json: bool) -> None:
     """
     from packager.pipeline import write_review
 
-    def body() -> int:
+    def body() -> Outcome:
         run = write_review(collection, out_file)
-        _emit(as_json, report.review_document(run), report.review_text(run))
-        return EXIT_FAILED if run.errors or run.sheet is None else EXIT_OK
+        code = EXIT_FAILED if run.errors or run.sheet is None else EXIT_OK
+        return code, report.review_document(run), report.review_text(run)
 
     _run("review", as_json, body)
 
@@ -179,12 +204,13 @@ def review(collection: Path, out_file: Path | None, as_json: bool) -> None:
 @click.option("--profile", "profile_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Also check the bag against this BagIt profile (BagIt Profiles JSON, DART or LoC Bagger "
                    "format).")
-@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Hash a bag folder's files in this many processes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Check with N workers side by side: files hashed and images read in parallel (default: one "
+                   "per CPU core).")
+@click.option("--processes", "processes_alias", type=click.IntRange(1, 64), default=None, hidden=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
-@click.pass_context
-def validate(ctx: click.Context, bag_path: Path, as_json: bool, fast: bool, completeness_only: bool,
-             no_metadata: bool, profile_file: Path | None, processes: int, strict: bool) -> None:
+def validate(bag_path: Path, as_json: bool, fast: bool, completeness_only: bool, no_metadata: bool,
+             profile_file: Path | None, workers: int | None, processes_alias: int | None, strict: bool) -> None:
     """Validate BAG: BagIt structure and checksums, the BagIt profile, then the metadata inside.
 
     BAG is a bag folder or a .tar, .tar.gz, .tgz or .zip holding one (read in
@@ -195,14 +221,17 @@ def validate(ctx: click.Context, bag_path: Path, as_json: bool, fast: bool, comp
     """
     from packager.validate.validator import validate as run_validate
 
-    def body() -> int:
+    if workers is not None and processes_alias is not None and workers != processes_alias:
+        raise click.UsageError("--processes is the old name of --workers; give --workers only")
+    chosen = workers if workers is not None else processes_alias  # None: the validator uses every CPU
+    progress = click.get_current_context().find_object(Progress)
+
+    def body() -> Outcome:
         result = run_validate(bag_path, fast=fast, completeness_only=completeness_only, metadata=not no_metadata,
-                              progress=ctx.obj["progress"], processes=processes, profile=profile_file)
-        _emit(as_json, report.validation_document(result), report.validation_text(result))
+                              progress=progress, workers=chosen, profile=profile_file)
         failed = not result.valid or (strict and result.warnings > 0)
-        if failed:
-            return EXIT_FAILED
-        return EXIT_ENVIRONMENT if result.incomplete else EXIT_OK
+        code = EXIT_FAILED if failed else EXIT_ENVIRONMENT if result.incomplete else EXIT_OK
+        return code, report.validation_document(result), report.validation_text(result)
 
     _run("validate", as_json, body)
 
@@ -216,11 +245,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         if "--json" in args:
-            click.echo(report.to_json(report.error_document(args[0] if args else "", exc.format_message(),
-                                                            EXIT_USAGE)))
+            click.echo(report.to_json(report.error_document(_command(args), exc.format_message(), EXIT_USAGE)))
         else:
             exc.show()
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+
+
+def _command(args: list[str]) -> str:
+    """The command a usage error is about: the first word that is not a global option."""
+    return next((a for a in args if a in cli.commands), args[0] if args else "")
