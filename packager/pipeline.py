@@ -11,7 +11,7 @@ import datetime as _dt
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +28,7 @@ from .embed.batch import run as run_job
 from .engine import Engine, dask_engine, local_engine
 from .errors import UsageError
 from .files.exiftool import exiftool_version, find_exiftool
+from .files.spool import Spool
 from .metadata import crosswalk, layout, text
 from .metadata.provenance import software
 from .metadata.sidecars import Sidecars
@@ -47,12 +48,12 @@ class Extraction:
     """The records of a collection as they would be embedded, with their issues."""
 
     config: config_mod.CollectionConfig
-    items: tuple[ItemResult, ...]
+    items: Sequence[ItemResult]  # a tuple, or a Spool on disk when the collection is bagged
     issues: tuple[Issue, ...]  # about the collection as a whole (caption file, pairing)
 
     @property
     def errors(self) -> int:
-        return sum(i.severity == ERROR for i in self.all_issues())
+        return sum(i.severity == ERROR for i in self.issues) + sum(item.failed for item in self.items)
 
     def all_issues(self) -> list[Issue]:
         return list(self.issues) + [i for item in self.items for i in item.issues]
@@ -61,7 +62,7 @@ class Extraction:
 @dataclass(frozen=True)
 class BagRun:
     extraction: Extraction
-    items: tuple[ItemResult, ...]
+    items: Sequence[ItemResult]  # as embedded, in collection order (on disk: see files.spool)
     bag: Path | None
     validation: ValidationReport | None
     exiftool_version: str = ""
@@ -77,16 +78,23 @@ def load_config(collection_path: Path) -> config_mod.CollectionConfig:
     return with_default_place(config_mod.load(collection_path))
 
 
-def extract(collection_path: Path, progress: Progress | None = None) -> Extraction:
-    """Read, pair and analyse a collection, and apply its review sheet; write nothing."""
+def extract(collection_path: Path, progress: Progress | None = None, *, on_disk: bool = False) -> Extraction:
+    """Read, pair and analyse a collection, and apply its review sheet; write nothing.
+
+    ``on_disk`` keeps the items in a :class:`~packager.files.spool.Spool` rather than in
+    memory (a bag run's memory stays flat in the number of items; with a review sheet,
+    matching its rows still holds every item once).
+    """
     cfg = load_config(collection_path)
     base, found = analyse_collection(cfg, progress)
     items, sheet_issues = _reviewed(cfg, base)
-    return Extraction(config=cfg, items=tuple(_finished(r) for r in items), issues=tuple(found + sheet_issues))
+    finished = (_finished(r) for r in items)
+    return Extraction(config=cfg, items=Spool(finished) if on_disk else tuple(finished),
+                      issues=tuple(found + sheet_issues))
 
 
 def analyse_collection(cfg: config_mod.CollectionConfig,
-                       progress: Progress | None = None) -> tuple[list[ItemResult], list[Issue]]:
+                       progress: Progress | None = None) -> tuple[Sequence[ItemResult], list[Issue]]:
     """The records as the analysis gives them, before the review sheet, and the collection's issues.
 
     Items carry their record and issues only; :func:`_finished` adds the tags.
@@ -95,7 +103,7 @@ def analyse_collection(cfg: config_mod.CollectionConfig,
         progress("analyse", 0, 0)  # the run has started: reading the captions and the image folder
     items, found = scan(cfg.captions, cfg.images, cfg.pattern)
     paired = [item for item in items if item.image is not None and item.caption is not None]
-    results = []  # unpaired items are reported by scan (E104/E105), naming both sides
+    results: Spool[ItemResult] = Spool()  # unpaired items are reported by scan (E104/E105), naming both sides
     for n, item in enumerate(paired, start=1):
         record, record_issues = analyse(item, cfg.info)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
@@ -105,21 +113,24 @@ def analyse_collection(cfg: config_mod.CollectionConfig,
     return _near_duplicates(results), found
 
 
-def _near_duplicates(results: list[ItemResult]) -> list[ItemResult]:
+def _near_duplicates(results: Sequence[ItemResult]) -> Sequence[ItemResult]:
     """W215 on both items of each pair of near-identical captions, naming the other."""
     pairs = similar.near_duplicates((r.identifier, r.record.description) for r in results)
-    by_id = {r.identifier: r for r in results}
+    by_id = {r.identifier: (r.file, r.record.caption_source, r.record.caption_line) for r in results} if pairs else {}
     extra: dict[str, list[Issue]] = {}
     for pair in pairs:
         for this, other in ((pair.first, pair.second), (pair.second, pair.first)):
-            record = by_id[this].record
+            _, source, line = by_id[this]
             extra.setdefault(this, []).append(issues.make(
-                "W215", path=record.caption_source, line=record.caption_line, field="description", other=other,
-                other_file=by_id[other].file, score=pair.score))
-    return [replace(r, issues=r.issues + tuple(extra.get(r.identifier, ()))) for r in results]
+                "W215", path=source, line=line, field="description", other=other, other_file=by_id[other][0],
+                score=pair.score))
+    if not extra:
+        return results
+    return Spool(replace(r, issues=r.issues + tuple(extra.get(r.identifier, ()))) for r in results)
 
 
-def _reviewed(cfg: config_mod.CollectionConfig, base: list[ItemResult]) -> tuple[list[ItemResult], list[Issue]]:
+def _reviewed(cfg: config_mod.CollectionConfig,
+              base: Sequence[ItemResult]) -> tuple[Sequence[ItemResult], list[Issue]]:
     """The items with the review sheet's edits applied (when there is a sheet), and the sheet's issues."""
     if cfg.review is None or not cfg.review.exists():
         return base, []
@@ -224,7 +235,7 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     one date the bag carries, so the same inputs give the same bag.
     """
     when = resolve_bagging_date(bagging_date)
-    extraction = extract(collection_path, progress=progress)
+    extraction = extract(collection_path, progress=progress, on_disk=True)
     if extraction.errors:
         return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
     final = out_dir / extraction.config.info.identifier
@@ -285,7 +296,7 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
     extraction, cfg = plan.extraction, plan.extraction.config
     version = exiftool_version(find_exiftool())  # E004/E005 before anything is written
     out_dir.mkdir(parents=True, exist_ok=True)
-    done: list[ItemResult] = []
+    done: Spool[ItemResult] = Spool()  # the items as embedded, kept on disk for the report
     with _engine(plan, len(extraction.items)) as engine, ExitStack() as stack:
         try:
             with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS, bagging_date=plan.date) as writer:
@@ -306,10 +317,10 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
                 bag = writer.finish(_bag_info(cfg, version, len(done)))
                 written = tuple(writer.issues)
         except _Abandon:
-            return BagRun(extraction=extraction, items=tuple(done), bag=None, validation=None,
+            return BagRun(extraction=extraction, items=done, bag=None, validation=None,
                           exiftool_version=version)
     validation = validate(bag, progress=plan.progress)
-    return BagRun(extraction=extraction, items=tuple(done), bag=bag, validation=validation,
+    return BagRun(extraction=extraction, items=done, bag=bag, validation=validation,
                   exiftool_version=version, bag_issues=written)
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,7 @@ def _parse_digests(cell: str) -> dict[str, str] | None:
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def sheet_bytes(base: list[ItemResult], final: Mapping[str, ItemResult], kept: Mapping[str, Match]) -> bytes:
+def sheet_bytes(base: Sequence[ItemResult], final: Mapping[str, ItemResult], kept: Mapping[str, Match]) -> bytes:
     """The sheet for ``base`` (records before the sheet's edits), keeping the edits in ``kept``.
 
     ``final`` gives each item's issues after the edits, for the issues column.
@@ -196,7 +196,7 @@ def edits_of(row: Row, columns: tuple[str, ...], current: Record | None) -> dict
     return out
 
 
-def match(sheet: Sheet, items: list[ItemResult]) -> tuple[dict[str, Match], list[Issue]]:
+def match(sheet: Sheet, items: Iterable[ItemResult]) -> tuple[dict[str, Match], list[Issue]]:
     """Rows that belong to an item, by identifier, and an issue for every row that does not."""
     by_id = {item.identifier: item for item in items}
     matched: dict[str, Match] = {}
@@ -245,7 +245,7 @@ def _mismatch(row: Row, identifier: str, item: ItemResult | None,
     return None
 
 
-def read_only_changes(sheet: Sheet, matched: Mapping[str, Match], items: list[ItemResult]) -> list[Issue]:
+def read_only_changes(sheet: Sheet, matched: Mapping[str, Match], items: Iterable[ItemResult]) -> list[Issue]:
     """W124 for a changed caption cell: captions are corrected in the caption source, not in the sheet."""
     found = []
     for item in items:
@@ -378,7 +378,7 @@ def _identifiers(values: Mapping[str, str]) -> tuple[str, ...]:
     return known.identifiers if level == most else ()
 
 
-def apply_matches(items: list[ItemResult], matched: Mapping[str, Match],
+def apply_matches(items: Iterable[ItemResult], matched: Mapping[str, Match],
                   path: Path) -> tuple[list[ItemResult], int]:
     """Items with their matched rows' edits applied (issues added to each item), and the edit count."""
     out = []
