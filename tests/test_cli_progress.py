@@ -129,11 +129,16 @@ class Run:
 
 
 def run_on_terminal(*args: str | Path, env: dict[str, str] | None = None) -> Run:
-    """Run the CLI with stderr attached to a pseudo-terminal of 120 columns; stdout is a pipe."""
+    """Run the CLI with stderr attached to a pseudo-terminal of 40 x 120; stdout is a pipe."""
+    return on_terminal(["-m", "packager", *map(str, args)], env=env)
+
+
+def on_terminal(python_args: list[str], env: dict[str, str] | None = None, size: tuple[int, int] = (40, 120)) -> Run:
+    """Run Python with stderr attached to a pseudo-terminal of ``size`` (rows, columns); stdout is a pipe."""
     controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
     environment = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "packager", *map(str, args)], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, *python_args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=terminal, cwd=ROOT, env=environment)
     os.close(terminal)
     chunks: list[bytes] = []
@@ -154,6 +159,17 @@ def run_on_terminal(*args: str | Path, env: dict[str, str] | None = None) -> Run
     reader.join(timeout=60)
     os.close(controller)
     return Run(proc.returncode, stdout.decode("utf-8"), b"".join(chunks).decode("utf-8", "replace"))
+
+
+def test_a_terminal_that_gives_no_size_still_gets_bars() -> None:
+    code = ("from packager.cli.progress import Progress\n"
+            "progress = Progress(enabled=True)\n"
+            "progress('embed', 1, 4, 1000)\n"
+            "progress('embed', 4, 4, 5000)\n")
+    run = on_terminal(["-c", code], size=(0, 0))
+    assert run.code == 0 and run.stdout == ""
+    (line,) = final_lines(run.terminal.replace("\r\n", "\n"))
+    assert stage(line) == "embed" and "4/4" in line and " items/s" in line and len(line) <= 80
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,13 @@ through :class:`BarSafeHandler`, which moves the bars aside for them.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 BYTE_STAGES = frozenset({"verify"})
 #: What an item stage counts, when it is not "items".
 UNITS = {"metadata": "images"}
+#: The size assumed for a terminal that does not say how large it is.
+FALLBACK_SIZE: dict[str, Any] = {"ncols": 80, "nrows": 24}
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -36,6 +39,14 @@ def is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):  # closed or replaced streams
         return False
+
+
+def _width(stream: TextIO) -> int:
+    """The terminal's width in columns, or 0 when it does not say (a pseudo-terminal may report 0 x 0)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 class Progress:
@@ -93,12 +104,15 @@ class Progress:
             from tqdm import tqdm as tqdm_class  # only now: a quiet or piped run never imports tqdm
 
             self._tqdm = tqdm_class
+        # Follow the terminal's size as it changes; a terminal that gives none (0 x 0) gets a fixed one,
+        # without which tqdm would draw nothing.
+        width: dict[str, Any] = {"dynamic_ncols": True} if _width(self.stream) else FALLBACK_SIZE
         if stage in BYTE_STAGES:
             bar = self._tqdm(total=total, desc=f"{stage:>8}", file=self.stream, unit="B", unit_scale=True,
-                             unit_divisor=1000, dynamic_ncols=True, miniters=1)
+                             unit_divisor=1000, miniters=1, **width)
         else:
             bar = self._tqdm(total=total, desc=f"{stage:>8}", file=self.stream, unit=f" {UNITS.get(stage, 'items')}",
-                             dynamic_ncols=True, miniters=1)
+                             miniters=1, **width)
         self._bar, self._stage, self._started = bar, stage, self._clock()
         return bar
 
