@@ -220,3 +220,15 @@ def test_validate_on_a_terminal_shows_the_hashing(sample_bag: Path) -> None:
     verify = [line for line in final_lines(run.terminal.replace("\r\n", "\n")) if stage(line) == "verify"]
     assert len(verify) == 1 and "B/s" in verify[0] and "100%" in verify[0]
     assert "VALID" in run.stdout and "B/s" not in run.stdout
+
+
+def test_bag_on_a_dask_cluster_from_the_command_line(small_collection: Path, tmp_path: Path,
+                                                     dask_scheduler: str) -> None:
+    run = run_on_terminal("bag", small_collection, "--out", tmp_path, "--json", "--scheduler", dask_scheduler,
+                          "--bagging-date", "2001-02-03")
+    assert run.code == EXIT_OK, run.stdout[-4000:]
+    doc = json.loads(run.stdout)
+    assert doc["ok"] is True and doc["validation"]["valid"] is True and doc["summary"]["items"] == SMALL
+    embed = [line for line in final_lines(run.terminal.replace("\r\n", "\n")) if stage(line) == "embed"]
+    assert len(embed) == 1 and f"{SMALL}/{SMALL}" in embed[0]
+    assert bagging_date(Path(doc["bag"])) == "2001-02-03"
