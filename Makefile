@@ -17,8 +17,9 @@ test: setup
 setup:
 	@PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/setup.sh
 
+# The benchmark (benchmarks/README.md); e.g. make benchmark ARGS="--small 300 --large 10 --scales 100,300".
 benchmark: setup
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python -m benchmarks $(ARGS)
 
 clean-bags:
 	find bags -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
