@@ -424,7 +424,7 @@ def test_fast_and_completeness_modes_read_no_file(tmp_path: Path, monkeypatch: p
     def no_hashing(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was hashed")
 
-    monkeypatch.setattr("packager.validate.folder.file_digests", no_hashing)
+    monkeypatch.setattr("packager.validate.hashpool.digest_file", no_hashing)
     expected = {("E506", "bag-info.txt"), ("E505", "data/extra.txt")}
     assert found(check_bag(bag, fast=True)) == expected
     assert found(check_bag(bag, completeness_only=True)) == expected

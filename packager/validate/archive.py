@@ -18,6 +18,7 @@ extension (SHOULD: W512 when not).
 
 from __future__ import annotations
 
+import io
 import tarfile
 import zipfile
 import zlib
@@ -164,6 +165,36 @@ class _ArchiveSource(BagSource):
             return issues.make("E511", path=self.location.name, declared=declared, cause=what,
                                ratio=MAX_EXPANSION_RATIO, size=self.size)
         return None
+
+
+#: What reading a member may raise, besides SourceError.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, tarfile.TarError)
+
+
+class _Guarded(io.RawIOBase):
+    """A member's stream whose reading errors (a damaged archive) become SourceError."""
+
+    def __init__(self, fh: IO[bytes], rel: str, archive: str):
+        super().__init__()
+        self._fh, self._rel, self._archive = fh, rel, archive
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._fh.read(len(buffer))
+        except READ_ERRORS as exc:
+            raise SourceError(f"{self._rel} is damaged in {self._archive}: {exc}") from None
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def guarded(fh: IO[bytes] | None, rel: str, archive: str) -> IO[bytes]:
+    """``fh`` buffered, with reading errors as SourceError (an empty stream for None)."""
+    if fh is None:
+        return io.BytesIO(b"")
+    return io.BufferedReader(_Guarded(fh, rel, archive), buffer_size=1 << 16)
 
 
 def _digest_stream(fh: IO[bytes] | None, algorithms: set[str], tick: Tick | None) -> dict[str, str] | SourceError:

@@ -9,14 +9,17 @@ common to all archives (member safety, bombs) is :mod:`.archive`'s.
 
 from __future__ import annotations
 
+import io
 import tarfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from packager.errors import SourceError
 
-from .archive import MIME_TAR, MIME_TAR_GZIP, _ArchiveSource, _damaged, _digest_stream, _Members
+from .archive import MIME_TAR, MIME_TAR_GZIP, _ArchiveSource, _damaged, _digest_stream, _Members, guarded
 from .local_copies import _LocalFiles
 from .source import TAG_FILE_LIMIT, Listing, Tick
 
@@ -72,6 +75,17 @@ class TarSource(_ArchiveSource):
             return _read_member(tar, m)
         raise SourceError(f"{rel} could not be found again in {self.location.name}")
 
+    @contextmanager
+    def open(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> Iterator[IO[bytes]]:
+        self._readable(rel, limit)
+        if rel in self._cache:
+            yield io.BytesIO(self._cache[rel])
+            return
+        for tar, m in self._wanted({rel}):
+            yield guarded(tar.extractfile(m), rel, self.location.name)
+            return
+        raise SourceError(f"{rel} could not be found again in {self.location.name}")
+
     def _wanted(self, rels: set[str]) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         """Members whose bag-relative path is in ``rels``, in archive order (one pass)."""
         if not rels:
@@ -88,8 +102,8 @@ class TarSource(_ArchiveSource):
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             raise SourceError(str(_damaged(self.location, exc).message)) from None
 
-    def digests(self, wanted: dict[str, set[str]], tick: Tick | None = None,
-                processes: int = 1) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
+    def digests(self, wanted: Mapping[str, set[str]], tick: Tick | None = None,
+                workers: int | None = None) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
         done: set[str] = set()
         try:
             for tar, m in self._wanted(set(wanted)):

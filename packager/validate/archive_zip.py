@@ -11,14 +11,15 @@ from __future__ import annotations
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
 from packager.errors import SourceError
 from packager.issues.receiving import situation
 
-from .archive import BOMB_FLOOR, MIME_ZIP, _ArchiveSource, _damaged, _digest_stream, _Members
+from .archive import BOMB_FLOOR, MIME_ZIP, _ArchiveSource, _damaged, _digest_stream, _Members, guarded
 from .local_copies import _LocalFiles
 from .source import TAG_FILE_LIMIT, Listing, Tick
 
@@ -81,8 +82,12 @@ class ZipSource(_ArchiveSource):
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
                 raise SourceError(f"{rel} is damaged in {self.location.name}: {exc}") from None
 
-    def digests(self, wanted: dict[str, set[str]], tick: Tick | None = None,
-                processes: int = 1) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
+    def open(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> AbstractContextManager[IO[bytes]]:
+        self._readable(rel, limit)
+        return guarded(self._member(rel), rel, self.location.name)
+
+    def digests(self, wanted: Mapping[str, set[str]], tick: Tick | None = None,
+                workers: int | None = None) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
         for rel in sorted(wanted):
             try:
                 with self._member(rel) as fh:

@@ -36,7 +36,7 @@ extra payload files named individually (not only as an Oxum mismatch).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from packager.issues.receiving import situation
 from packager.model import ERROR, WARNING, Issue
 
 from .contents import _Bag, _load, _read_info
-from .coverage import Expectation, _check_payload_coverage, _check_tag_manifests
+from .coverage import Expectation, Jobs, _check_payload_coverage, _check_tag_manifests
 from .manifest import find_manifests
 from .opening import open_source
 from .paths import name_warnings
@@ -56,6 +56,8 @@ from .tags import decode_tag_file, parse_bag_info, read_declaration
 
 #: progress(done_octets, total_octets) while hashing
 Progress = Callable[[int, int], None]
+#: Digests already measured, by bag path: "data/..." -> {hashlib algorithm: hex}
+Known = Mapping[str, Mapping[str, str]]
 
 _UNREADABLE = frozenset({"E511", "E513"})
 
@@ -108,18 +110,22 @@ class BagCheck:
 
 
 def check_bag(bag: Path | BagSource, *, fast: bool = False, completeness_only: bool = False,
-              progress: Progress | None = None, processes: int = 1) -> BagCheck:
+              progress: Progress | None = None, workers: int | None = None, processes: int | None = None,
+              known: Known | None = None) -> BagCheck:
     """Check the bag (a folder, an archive, or an open source) against the BagIt
     rules of its declared version.
 
     ``fast``: structure, manifest syntax, Payload-Oxum and payload
     completeness (names and sizes only, no file is read). ``completeness_only``:
     everything but checksums. ``progress(done_bytes, total_bytes)`` is called
-    while hashing; ``processes`` > 1 hashes a folder's files in that many
-    worker processes.
+    while hashing; ``workers`` threads hash a folder's files side by side
+    (None: one per core; ``processes`` is its former name). ``known`` gives
+    digests already measured of payload files ("data/..." -> {algorithm: hex}):
+    such a file is not read again, its manifest lines are compared with them.
     """
+    run = _Run(fast, completeness_only, progress, workers if workers is not None else processes, known)
     if isinstance(bag, BagSource):
-        return _check_source(bag, fast, completeness_only, progress, processes)
+        return _check_source(bag, run)
     out: list[Issue] = []
     root = Path(bag)
     if not root.exists():
@@ -129,11 +135,21 @@ def check_bag(bag: Path | BagSource, *, fast: bool = False, completeness_only: b
     if source is None:
         return BagCheck(root, None, [], (), 0, 0, tuple(out))
     with source:
-        return _check_source(source, fast, completeness_only, progress, processes)
+        return _check_source(source, run)
 
 
-def _check_source(source: BagSource, fast: bool, completeness_only: bool, progress: Progress | None,
-                  processes: int) -> BagCheck:
+@dataclass(frozen=True)
+class _Run:
+    """How to check: what check_bag was asked."""
+
+    fast: bool
+    completeness_only: bool
+    progress: Progress | None
+    workers: int | None
+    known: Known | None
+
+
+def _check_source(source: BagSource, run: _Run) -> BagCheck:
     listing = source.listing()
     out: list[Issue] = list(listing.problems)
     if any(p.code in _UNREADABLE for p in out):  # a bomb or a damaged archive: nothing more to learn safely
@@ -144,13 +160,12 @@ def _check_source(source: BagSource, fast: bool, completeness_only: bool, progre
     bag = _load(source, listing, decl, out)
     _check_oxum(bag, info_name, info)
     jobs = _check_payload_coverage(bag)
-    if not fast:
-        for rel, expected in _check_tag_manifests(bag).items():
-            jobs[rel].extend(expected)
+    if not run.fast:
+        _check_tag_manifests(bag, jobs)
         _lint(bag)
-    if not (fast or completeness_only):
+    if not (run.fast or run.completeness_only):
         _check_verifiable(bag)
-        _verify(bag, jobs, progress, processes)
+        _verify(bag, jobs, run)
     files, octets = _payload_totals(bag)
     return BagCheck(source.location, decl.version, info, tuple(m.bagit_algorithm for m in bag.payload_manifests),
                     files, octets, tuple(out), name=source.name, serialization=source.serialization,
@@ -160,10 +175,14 @@ def _check_source(source: BagSource, fast: bool, completeness_only: bool, progre
                     tag_fields=_tag_fields(bag), has_fetch=listing.is_file("fetch.txt"))
 
 
-def _verify(bag: _Bag, jobs: dict[str, list[Expectation]], progress: Progress | None, processes: int) -> None:
-    """Hash every file once with all the algorithms its manifests use; report each mismatch."""
-    total = sum(bag.listing.files.get(rel, 0) for rel in jobs)
+def _verify(bag: _Bag, jobs: Jobs, run: _Run) -> None:
+    """Hash every file once with all the algorithms its manifests use; report each mismatch.
+    A payload file whose digests ``run.known`` gives is compared with those instead."""
+    sizes = bag.listing.files
+    files = jobs.files()
+    total = sum(sizes.get(rel, 0) for rel in files)
     done = 0
+    progress = run.progress
 
     def tick(n: int) -> None:
         nonlocal done
@@ -171,19 +190,47 @@ def _verify(bag: _Bag, jobs: dict[str, list[Expectation]], progress: Progress | 
         if progress:
             progress(done, total)
 
-    wanted = {rel: {e.algorithm for e in expected} for rel, expected in jobs.items()}
     found: list[Issue] = []
-    for rel, actual in bag.source.digests(wanted, tick, processes):
+    to_hash: list[str] = []
+    for rel in files:
+        given = run.known.get(rel) if run.known is not None and rel.startswith("data/") else None
+        expected = jobs.expected(rel) if given is not None else None
+        if given is not None and expected is not None and all(e.algorithm in given for e in expected):
+            _compare(rel, given, expected, found)
+            tick(sizes.get(rel, 0))
+        else:
+            to_hash.append(rel)
+    for rel, actual in bag.source.digests(_Wanted(to_hash, jobs), tick, run.workers):
         if isinstance(actual, SourceError):
             found.append(situation("E501", "source_error", path=rel, error=actual))
-            continue
-        for e in jobs[rel]:
-            if actual[e.algorithm] != e.digest:
-                found.append(issues.make("E503", path=rel, algorithm=e.bagit_algorithm, file=rel,
-                                         actual=actual[e.algorithm], expected=f"{e.digest} ({e.manifest})"))
+        else:
+            _compare(rel, actual, jobs.expected(rel), found)
     bag.out.extend(sorted(found, key=lambda i: (i.path or "", i.message)))  # same order whatever the workers did
     if progress and total == 0:
         progress(0, 0)
+
+
+class _Wanted(Mapping[str, set[str]]):
+    """The files to hash, in order, each with the algorithms its manifests use (worked out when asked)."""
+
+    def __init__(self, files: list[str], jobs: Jobs) -> None:
+        self._files, self._jobs = files, jobs
+
+    def __getitem__(self, rel: str) -> set[str]:
+        return {e.algorithm for e in self._jobs.expected(rel)}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+def _compare(rel: str, actual: Mapping[str, str], expected: list[Expectation], found: list[Issue]) -> None:
+    for e in expected:
+        if actual[e.algorithm] != e.digest:
+            found.append(issues.make("E503", path=rel, algorithm=e.bagit_algorithm, file=rel,
+                                     actual=actual[e.algorithm], expected=f"{e.digest} ({e.manifest})"))
 
 
 _FIELDS_LIMIT = 1 << 20

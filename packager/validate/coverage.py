@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 
 from packager import issues
 from packager.issues.receiving import situation
@@ -33,6 +34,44 @@ class Expectation:
         self.manifest, self.listed_as = manifest, listed_as
 
 
+class Jobs:
+    """What the manifests claim for each file on disk, worked out when the file's turn
+    comes rather than held for every file: a file's own lines in each manifest, and
+    the lines that found it under another spelling of its name (few)."""
+
+    def __init__(self, *present: Mapping[str, int]) -> None:
+        self._present = present  # the files on disk (payload, tag files)
+        self._manifests: list[tuple[Manifest, bool]] = []  # (manifest, a tag manifest: skip tag manifests' names)
+        self._moved: defaultdict[str, list[Expectation]] = defaultdict(list)
+
+    def add(self, manifest: Manifest, tag: bool = False) -> None:
+        """Every line of ``manifest`` naming a file on disk exactly, with a usable checksum."""
+        if manifest.algorithm:
+            self._manifests.append((manifest, tag))
+
+    def moved(self, found: str, manifest: Manifest, path: str, digest: str) -> None:
+        """A line of ``manifest`` naming ``found`` as ``path`` (another normalization, trailing blanks)."""
+        assert manifest.algorithm
+        self._moved[found].append(Expectation(manifest.algorithm, manifest.bagit_algorithm, digest, manifest.name,
+                                              path))
+
+    def files(self) -> list[str]:
+        """Every file some manifest line claims a checksum for, sorted."""
+        names = {p for m, tag in self._manifests for p in m.entries
+                 if any(p in present for present in self._present) and not (tag and _TAG_MANIFEST.fullmatch(p))}
+        return sorted(names | self._moved.keys())
+
+    def expected(self, rel: str) -> list[Expectation]:
+        """The checksums the manifests claim for file ``rel``."""
+        found = []
+        for m, tag in self._manifests:
+            entry = m.entries.get(rel)
+            if entry is not None and entry.digest and not (tag and _TAG_MANIFEST.fullmatch(rel)):
+                assert m.algorithm
+                found.append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, rel))
+        return found + self._moved.get(rel, [])
+
+
 def _locate(bag: _Bag, path: str, nfc: dict[str, str]) -> str | None:
     """The file on disk a manifest path names: exact, else equal after Unicode NFC
     normalization (names change when bags move through macOS), else without
@@ -46,29 +85,33 @@ def _locate(bag: _Bag, path: str, nfc: dict[str, str]) -> str | None:
     return None
 
 
-def _check_payload_coverage(bag: _Bag) -> defaultdict[str, list[Expectation]]:
+def _check_payload_coverage(bag: _Bag) -> Jobs:
     """Every listed file present, every present file listed (in every manifest from 1.0)."""
     nfc: dict[str, str] = {}
     for rel in sorted(bag.payload):
-        nfc.setdefault(unicodedata.normalize("NFC", rel), rel)
-    listed: dict[str, set[str]] = {rel: set() for rel in bag.payload}
+        if not rel.isascii():  # an ASCII name is its own NFC form
+            nfc.setdefault(unicodedata.normalize("NFC", rel), rel)
     missing: dict[str, list[str]] = defaultdict(list)
-    jobs: defaultdict[str, list[Expectation]] = defaultdict(list)
+    elsewhere: defaultdict[str, set[str]] = defaultdict(set)  # file -> manifests listing it under another name
+    jobs = Jobs(bag.payload, bag.tag_files)
     for m in bag.payload_manifests:
-        for path, entry in m.entries.items():
+        jobs.add(m)
+        for path in m.entries:
+            if path in bag.payload or path in bag.tag_files:
+                continue  # found as listed: the common case, with nothing more to say
+            entry = m.entries[path]
             found = _locate(bag, path, nfc)
             if found is None:
                 missing[path].append(m.name)
                 continue
-            if found != path:
-                how = "trailing blanks" if found == path.rstrip(" \t") else "other Unicode normalization"
-                bag.out.append(situation("W507", "found_as", path=m.name, line=entry.line, listed=path, found=found,
-                                         how=how))
-            listed.get(found, set()).add(m.name)
+            how = "trailing blanks" if found == path.rstrip(" \t") else "other Unicode normalization"
+            bag.out.append(situation("W507", "found_as", path=m.name, line=entry.line, listed=path, found=found,
+                                     how=how))
+            elsewhere[found].add(m.name)
             if entry.digest and m.algorithm:
-                jobs[found].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
+                jobs.moved(found, m, path, entry.digest)
     _report_missing(bag, missing)
-    _report_unlisted(bag, listed)
+    _report_unlisted(bag, elsewhere)
     return jobs
 
 
@@ -85,14 +128,15 @@ def _report_missing(bag: _Bag, missing: dict[str, list[str]]) -> None:
             bag.out.append(issues.make("E504", path=path, file=path, manifest=", ".join(names)))
 
 
-def _report_unlisted(bag: _Bag, listed: dict[str, set[str]]) -> None:
+def _report_unlisted(bag: _Bag, elsewhere: Mapping[str, set[str]]) -> None:
     names = [m.name for m in bag.payload_manifests]
     if not names:
         return
-    for rel in sorted(listed):
-        absent = [n for n in names if n not in listed[rel]]
+    for rel in sorted(bag.payload):
+        absent = [m.name for m in bag.payload_manifests if rel not in m.entries and m.name not in elsewhere.get(rel, ())]
         if not absent:
             continue
+        listed = {n for n in names if n not in absent}
         if bag.decl.rules >= (1, 0):
             for name in absent:
                 bag.out.append(issues.make("E505", path=rel, file=rel, manifest=name))
@@ -100,16 +144,16 @@ def _report_unlisted(bag: _Bag, listed: dict[str, set[str]]) -> None:
             bag.out.append(issues.make("E505", path=rel, file=rel,
                                        manifest=names[0] if len(names) == 1 else "any payload manifest"))
         else:
-            bag.out.append(situation("W527", "payload", path=rel, listed=", ".join(sorted(listed[rel])),
+            bag.out.append(situation("W527", "payload", path=rel, listed=", ".join(sorted(listed)),
                                      absent=", ".join(absent)))
 
 
-def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
-    jobs: dict[str, list[Expectation]] = defaultdict(list)
+def _check_tag_manifests(bag: _Bag, jobs: Jobs) -> None:
+    """Every tag file a tag manifest lists is there, and is no tag manifest; ``jobs`` gets their lines."""
     for m in bag.tag_manifests:
+        jobs.add(m, tag=True)
         for path, entry in m.entries.items():
-            if _tag_entry_ok(bag, m, path, entry.line) and entry.digest and m.algorithm:
-                jobs[path].append(Expectation(m.algorithm, m.bagit_algorithm, entry.digest, m.name, path))
+            _tag_entry_ok(bag, m, path, entry.line)
     sets = {m.name: frozenset(m.entries) for m in bag.tag_manifests}
     if len(set(sets.values())) > 1:
         summary = "; ".join(f"{name}: {', '.join(sorted(s)) or '(nothing)'}" for name, s in sets.items())
@@ -119,7 +163,6 @@ def _check_tag_manifests(bag: _Bag) -> dict[str, list[Expectation]]:
         for rel in sorted(bag.tag_files):
             if rel not in covered and not _TAG_MANIFEST.fullmatch(rel):
                 bag.out.append(situation("W507", "tag_file_unlisted", path=rel))
-    return jobs
 
 
 def _tag_entry_ok(bag: _Bag, m: Manifest, path: str, line: int) -> bool:

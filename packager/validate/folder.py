@@ -1,22 +1,22 @@
 """A bag that is a folder on disk, read where it lies.
 
 :class:`DirSource` lists the folder without following links out of the bag
-(the walk is :mod:`.payload`'s), reads files directly, and hashes them either
-in this process or in a pool of worker processes that keeps only a few files
-queued at a time. The interface it implements is :class:`~.source.BagSource`.
+(the walk is :mod:`.payload`'s), reads files directly, and hashes them in a
+pool of threads (:mod:`.hashpool`). The interface it implements is
+:class:`~.source.BagSource`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import IO
 
 from packager.errors import SourceError
-from packager.files.hashing import file_digests
 from packager.model import Issue
 
+from .hashpool import hash_files
 from .payload import Walk, walk_files
 from .source import LOCAL_BATCH, TAG_FILE_LIMIT, BagSource, Listing, Tick
 
@@ -43,13 +43,22 @@ class DirSource(BagSource):
         except OSError as exc:
             raise SourceError(f"{rel} cannot be read: {exc.strerror or exc}") from None
 
-    def digests(self, wanted: dict[str, set[str]], tick: Tick | None = None,
-                processes: int = 1) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
-        if processes <= 1 or len(wanted) < 2:
-            for rel in sorted(wanted):
-                yield rel, _digest_one(self.root, rel, sorted(wanted[rel]), tick)
-            return
-        yield from _parallel_digests(self.root, wanted, tick, processes)
+    def open(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> AbstractContextManager[IO[bytes]]:
+        self._readable(rel, limit)
+        try:
+            return open(self.root / rel, "rb")
+        except OSError as exc:
+            raise SourceError(f"{rel} cannot be read: {exc.strerror or exc}") from None
+
+    def digests(self, wanted: Mapping[str, set[str]], tick: Tick | None = None,
+                workers: int | None = None) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
+        sizes = self.listing().files
+        yield from hash_files(self.root, sorted(wanted), wanted, lambda rel: sizes.get(rel, 0), tick, workers)
+
+    @property
+    def stable_local_paths(self) -> bool:
+        # The files themselves are handed out; a subclass that hands out copies says so by overriding local_files.
+        return type(self).local_files is DirSource.local_files
 
     def local_files(self, rels: Iterable[str]) -> Iterator[list[tuple[str, Path]]]:
         batch: list[tuple[str, Path]] = []
@@ -61,41 +70,3 @@ class DirSource(BagSource):
                 batch = []
         if batch:
             yield batch
-
-
-def _digest_one(root: Path, rel: str, algorithms: list[str], tick: Tick | None) -> dict[str, str] | SourceError:
-    try:
-        return file_digests(root / rel, algorithms, tick)
-    except OSError as exc:
-        return SourceError(f"{rel} cannot be read: {exc.strerror or exc}")
-
-
-def _hash_in_worker(root: str, rel: str, algorithms: list[str]) -> tuple[str, dict[str, str] | str, int]:
-    """Run in a worker process: (path, digests or why not, octets read)."""
-    try:
-        return rel, file_digests(Path(root, rel), algorithms), os.stat(Path(root, rel)).st_size
-    except OSError as exc:
-        return rel, f"{rel} cannot be read: {exc.strerror or exc}", 0
-
-
-def _parallel_digests(root: Path, wanted: dict[str, set[str]], tick: Tick | None,
-                      processes: int) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
-    """Hash in ``processes`` worker processes. At most a few files per worker are
-    queued at any time, so memory does not grow with the number of files."""
-    window = processes * 4
-    pending: set[Future[tuple[str, dict[str, str] | str, int]]] = set()
-    todo = iter(sorted(wanted))
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        while True:
-            for rel in todo:
-                pending.add(pool.submit(_hash_in_worker, str(root), rel, sorted(wanted[rel])))
-                if len(pending) >= window:
-                    break
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                rel, result, size = future.result()
-                if tick and size:
-                    tick(size)
-                yield rel, (SourceError(result) if isinstance(result, str) else result)

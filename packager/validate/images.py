@@ -8,8 +8,10 @@ module owns everything after that, and never reads a sidecar nor imports
 the sidecar modules (:mod:`.metacheck`, :mod:`.metacsv`, :mod:`.sidecars`):
 
 * reading embedded tags through the source's short-lived local copies
-  (``source.local_files``), :data:`READ_BATCH` images per reader call, so
-  memory stays flat in the number of images;
+  (``source.local_files``), :data:`READ_BATCH` images per reader call, in
+  several threads each with a reader of its own (one ExifTool process each),
+  a few chunks queued per thread, so memory stays flat in the number of
+  images and the problems still come in path order;
 * matching each result to its image by position and ``System:FileName``; a
   batch the reader fails on, or answers for the wrong files, is retried image
   by image, so one unreadable image is reported on its own (E606) without
@@ -19,14 +21,22 @@ the sidecar modules (:mod:`.metacheck`, :mod:`.metacsv`, :mod:`.sidecars`):
   bags the whole written tag set (E610); in a foreign bag each is its warning
   twin (W603, W604, W606, W609), an element only one side has is not
   reported, and E610 does not apply;
-* decoding the pixels and comparing their digest with records.json's (E607,
-  an error in every bag).
+* measuring the pixel digest (a JPEG's image data, or the decoded pixels, as
+  the expected value's form says) and comparing it with records.json's
+  (E607, an error in every bag).
+
+A :class:`Look` may carry tags and pixel digests already measured (the
+writer's own check after writing, :class:`~.proven.Proven`): those stand in
+for reading and measuring, and are compared exactly like measured ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import queue
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,59 +52,145 @@ from .source import BagSource
 
 Pairs = list[tuple[str, str]]
 ReadTags = Callable[[list[Path]], list[dict[str, Any]]]
+#: Tags by bag path (a writer's read-back, see :class:`~.proven.Proven`).
+KnownTags = Callable[[list[str]], list[dict[str, Any]]]
 
 #: Images whose embedded tags are read at once: memory stays flat in the number
 #: of images, and a batch ExifTool fails on is retried image by image.
 READ_BATCH = 100
+#: Chunks of images queued per thread: every thread stays busy, memory stays flat.
+QUEUED_PER_WORKER = 2
 
 
-@dataclass
+@dataclass(frozen=True)
+class Expected:
+    """What one image is checked against."""
+
+    values: Pairs | None  # DC values it should embed; None: its tags are not checked
+    digest: str | None  # pixel digest records.json gives
+    written: dict[str, Any] | None  # tags records.json says were written (ours)
+
+
+@dataclass(frozen=True)
 class Expectations:
-    """What each image is checked against."""
+    """The images to check, in path order, and what each is checked against
+    (looked up when its turn comes, so that nothing is held for every image)."""
 
-    values: dict[str, Pairs]  # payload -> DC values it should embed
-    digests: dict[str, str]  # payload -> pixel digest records.json gives
-    written: dict[str, dict[str, Any]]  # payload -> tags records.json says were written (ours)
-
-    def wanted(self) -> list[str]:
-        return sorted(set(self.values) | set(self.digests))
+    names: list[str]
+    lookup: Callable[[str], Expected]
+    has_digest: Callable[[str], bool]
 
 
-def check_images(source: BagSource, want: Expectations, read_tags: ReadTags, ours: bool) -> list[Issue]:
-    """Pixels and embedded tags of every image, batch by batch through local copies.
+@dataclass(frozen=True)
+class Look:
+    """How the images are looked at: ``workers`` threads, each taking a reader from
+    ``readers`` (tags of local files, e.g. one ExifTool session per thread) while it
+    reads. ``known_tags`` (by bag path) and ``known_pixels`` stand in for reading
+    and measuring (see :class:`~.proven.Proven`); an image they do not cover is
+    read and measured as usual."""
 
-    The problems come image by image in path order; ``ours`` (a bag packager
-    wrote) makes embedded disagreements errors, otherwise their warning twins.
+    readers: Sequence[ReadTags] = ()
+    workers: int = 1
+    known_tags: KnownTags | None = None
+    known_pixels: Mapping[str, str] = field(default_factory=dict)
+
+
+Chunk = list[tuple[str, Path | None]]
+
+
+def check_images(source: BagSource, want: Expectations, look: Look, ours: bool) -> list[Issue]:
+    """Pixels and embedded tags of every image, in chunks of at most :data:`READ_BATCH`
+    checked side by side by ``look.workers`` threads, through the source's local copies.
+
+    The problems come image by image in path order, whatever the threads did;
+    ``ours`` (a bag packager wrote) makes embedded disagreements errors,
+    otherwise their warning twins.
     """
-    names = want.wanted()
-    by_image: dict[str, list[Issue]] = {}
-    for batch in source.local_files(names):  # each batch's local paths die with the next batch
-        for start in range(0, len(batch), READ_BATCH):
-            by_image.update(_check_chunk(batch[start:start + READ_BATCH], want, read_tags, ours))
+    threads = max(1, look.workers)
+    idle: queue.SimpleQueue[ReadTags] = queue.SimpleQueue()
+    for reader in look.readers:
+        idle.put(reader)
+
+    def copy_needed(name: str) -> bool:
+        return look.known_tags is None or (name not in look.known_pixels and want.has_digest(name))
+
+    def task(chunk: Chunk) -> dict[str, list[Issue]]:
+        return _check_chunk(chunk, want, look, idle, ours)
+
+    results: dict[str, list[Issue]] = {}
+    handed: set[str] = set()
+    pending: deque[Future[dict[str, list[Issue]]]] = deque()
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep:
+            results.update(pending.popleft().result())
+
+    queued = threads * QUEUED_PER_WORKER
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="images") as pool:
+        direct = [name for name in want.names if not copy_needed(name)]
+        for part in _split(direct, threads):
+            pending.append(pool.submit(task, [(name, None) for name in part]))
+            drain(queued)
+        copied = [name for name in want.names if copy_needed(name)]
+        for batch in source.local_files(copied):  # each batch's local paths may die with the next batch
+            handed.update(rel for rel, _ in batch)
+            for part in _split(batch, threads, len(copied) if source.stable_local_paths else len(batch)):
+                pending.append(pool.submit(task, list(part)))
+                drain(queued)
+            if not source.stable_local_paths:
+                drain(0)  # this batch is done with before the source makes the next one
+        drain(0)
     found: list[Issue] = []
-    for name in names:
-        if name not in by_image:
+    for name in want.names:
+        if name not in handed and copy_needed(name):
             unread = situation("E606", "not_copied", path=name, file=name)
-            by_image[name] = [unread if ours else _as_warning(unread)]
-        found.extend(by_image[name])
+            found.append(unread if ours else _as_warning(unread))
+        found.extend(results.get(name, ()))
     return found
 
 
-def _check_chunk(chunk: list[tuple[str, Path]], want: Expectations, read_tags: ReadTags,
+def _split(items: Sequence[Any], threads: int, total: int | None = None) -> list[Sequence[Any]]:
+    """``items`` in chunks of at most READ_BATCH, small enough that ``total`` items
+    (default: these) keep ``threads`` threads busy."""
+    size = max(1, min(READ_BATCH, -(-(total or len(items)) // threads)))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _check_chunk(chunk: Chunk, want: Expectations, look: Look, idle: queue.SimpleQueue[ReadTags],
                  ours: bool) -> dict[str, list[Issue]]:
-    tagged = [(rel, local) for rel, local in chunk if rel in want.values]
-    tags_of = dict(zip((rel for rel, _ in tagged), _read_batch(tagged, read_tags), strict=True))
+    """The problems of each image of ``chunk`` that has any (run in a worker thread)."""
+    expected = {rel: want.lookup(rel) for rel, _ in chunk}
+    tagged = [(rel, local) for rel, local in chunk if expected[rel].values is not None]
+    tags_of = dict(zip((rel for rel, _ in tagged), _read_tags(tagged, look, idle), strict=True))
     out: dict[str, list[Issue]] = {}
     for rel, local in chunk:
-        found = _check_pixels(rel, local, want.digests[rel]) if rel in want.digests else []
-        if rel in tags_of:
-            embedded = _check_one_image(rel, want.values[rel], tags_of[rel], ours=ours)
+        e = expected[rel]
+        found = _pixels(rel, local, e.digest, look.known_pixels.get(rel)) if e.digest is not None else []
+        if rel in tags_of and e.values is not None:
             tags = tags_of[rel]
-            if rel in want.written and isinstance(tags, dict) and not tags.get("ExifTool:Error"):
-                embedded += _compare_written(rel, want.written[rel], tags)
+            embedded = _check_one_image(rel, e.values, tags, ours=ours)
+            if e.written is not None and isinstance(tags, dict) and not tags.get("ExifTool:Error"):
+                embedded += _compare_written(rel, e.written, tags)
             found += embedded if ours else [_as_warning(i) for i in embedded]
-        out[rel] = found
+        if found:
+            out[rel] = found
     return out
+
+
+def _read_tags(tagged: Chunk, look: Look, idle: queue.SimpleQueue[ReadTags]) -> list[dict[str, Any] | str]:
+    if not tagged:
+        return []
+    known = look.known_tags
+    if known is not None:
+        return _read_batch([(rel, Path(rel)) for rel, _ in tagged],
+                           lambda paths: known([p.as_posix() for p in paths]))
+    local = [(rel, path) for rel, path in tagged if path is not None]
+    assert len(local) == len(tagged), "an image read by ExifTool needs its local copy"
+    reader = idle.get()  # one reader per thread at a time (an ExifTool session runs one command at once)
+    try:
+        return _read_batch(local, reader)
+    finally:
+        idle.put(reader)
 
 
 def _as_warning(issue: Issue) -> Issue:
@@ -103,16 +199,27 @@ def _as_warning(issue: Issue) -> Issue:
                    message=issue.message + " (bag not written by packager)")
 
 
-def _check_pixels(payload: str, local: Path, expected: str) -> list[Issue]:
-    try:
-        actual = pixel_digest(local, like=expected)
-    except PackagerError as exc:
-        cause = exc.__cause__
-        why = f"{type(cause).__name__}: {cause}" if cause else exc.message
-        return [situation("E606", "undecodable", path=payload, file=payload, why=_named(why, local, payload))]
+def _pixels(payload: str, local: Path | None, expected: str, known: str | None) -> list[Issue]:
+    """E607 when the image's pixel digest (measured, or ``known`` when it has the form of
+    ``expected``) differs from ``expected``; E606 when it cannot be decoded."""
+    if known is not None and _form(known) == _form(expected):
+        actual = known
+    else:
+        assert local is not None
+        try:
+            actual = pixel_digest(local, like=expected)
+        except PackagerError as exc:
+            cause = exc.__cause__
+            why = f"{type(cause).__name__}: {cause}" if cause else exc.message
+            return [situation("E606", "undecodable", path=payload, file=payload, why=_named(why, local, payload))]
     if actual != expected:
         return [issues.make("E607", path=payload, file=payload, actual=actual[:16], expected=expected[:16])]
     return []
+
+
+def _form(digest: str) -> str:
+    """"jpeg" for a JPEG's image-data digest, "" for a decoded-pixel digest."""
+    return digest.partition(":")[0] if ":" in digest else ""
 
 
 def _named(text: str, local: Path, payload: str) -> str:

@@ -7,8 +7,12 @@ read line by line; a bad line is reported and skipped, the rest still counts.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from packager import issues
 from packager.files.hashing import WEAK
@@ -20,13 +24,58 @@ from .tags import Declaration, decode_tag_file, split_lines
 
 _NAME = re.compile(r"(tag)?manifest-(.+)\.txt")
 _LINE = re.compile(r"([^ \t]+)[ \t]+(.*)")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One manifest line."""
+
     path: str  # bag-relative posix path, decoded and normalised
     digest: str | None  # lower-case hex, None when the line's checksum is unusable
     line: int
+
+
+class Entries(Mapping[str, Entry]):
+    """A manifest's lines by path, stored compactly so that memory stays small for
+    hundreds of thousands of lines: one dict of path -> position, the line numbers
+    in an array (negative when the line's checksum is unusable) and the digests as
+    bytes in one bytearray (as text only for an algorithm of unknown size).
+    :class:`Entry` values are made when asked for."""
+
+    def __init__(self, digest_size: int | None) -> None:
+        self._position: dict[str, int] = {}
+        self._lines = array("q")
+        self._width = digest_size
+        self._binary = bytearray()
+        self._text: list[str | None] = []
+
+    def add(self, entry: Entry) -> None:
+        self._position[entry.path] = len(self._lines)
+        self._lines.append(entry.line if entry.digest is not None else -entry.line)
+        if self._width is None:
+            self._text.append(entry.digest)
+        else:
+            self._binary += bytes.fromhex(entry.digest) if entry.digest is not None else bytes(self._width)
+
+    def __getitem__(self, path: str) -> Entry:
+        at = self._position[path]
+        line = self._lines[at]
+        if line < 0:
+            digest = None
+        elif self._width is None:
+            digest = self._text[at]
+        else:
+            digest = self._binary[at * self._width:(at + 1) * self._width].hex()
+        return Entry(path, digest, abs(line))
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
 
 
 @dataclass
@@ -35,7 +84,10 @@ class Manifest:
     kind: str  # "payload" or "tag"
     bagit_algorithm: str  # as in the file name
     algorithm: str | None  # hashlib name, None when unsupported
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: Entries = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.entries = Entries(_hex_length(self.algorithm) // 2 if self.algorithm else None)
 
 
 def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
@@ -84,6 +136,15 @@ def _algorithm_notes(manifest: Manifest, out: list[Issue]) -> None:
         out.append(situation("W507", "algorithm_case", path=name, lower=alg.lower()))
 
 
+def _plain(raw: str, kind: str) -> bool:
+    """True for a path that needs no decoding, normalising or warning: the common case,
+    told by string tests alone (anything else takes the full checks below)."""
+    return ("%" not in raw and "\\" not in raw and ":" not in raw and "\x00" not in raw
+            and raw[:1] not in ("", "/", "~", ".", "*") and "//" not in raw and not raw.endswith("/")
+            and "/./" not in raw and "/../" not in raw and not raw.endswith(("/.", "/.."))
+            and raw.startswith("data/") == (kind != "tag"))
+
+
 def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], out: list[Issue]) -> None:
     name = manifest.name
     m = _LINE.fullmatch(line)
@@ -91,6 +152,9 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
         out.append(_bad(manifest, n, "line_syntax", text=line[:60]))
         return
     digest, raw = m[1], m[2]
+    if _plain(raw, manifest.kind):
+        _add_entry(manifest, Entry(sys.intern(raw), _digest(manifest, digest, n, out), n), rules, out)
+        return
     if raw.startswith("*"):
         raw = raw[1:]
         out.append(issues.make("W523", path=name, line=n))
@@ -99,24 +163,29 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
     path = normalise_path(path, ctx, out) if path is not None else None
     if path is None or not check_area(path, ctx, out):
         return
-    _add_entry(manifest, Entry(path, _digest(manifest, digest, n, out), n), rules, out)
+    _add_entry(manifest, Entry(sys.intern(path), _digest(manifest, digest, n, out), n), rules, out)
 
 
 def _digest(manifest: Manifest, digest: str, n: int, out: list[Issue]) -> str | None:
-    if not re.fullmatch(r"[0-9A-Fa-f]+", digest):
+    if not _HEX.fullmatch(digest):
         out.append(_bad(manifest, n, "digest_not_hex", digest=digest[:40]))
         return None
-    if manifest.algorithm and len(digest) != hex_length(manifest.algorithm):
+    if manifest.algorithm and len(digest) != _hex_length(manifest.algorithm):
         out.append(_bad(manifest, n, "digest_length", digits=len(digest), algorithm=manifest.bagit_algorithm,
-                        expected=hex_length(manifest.algorithm)))
+                        expected=_hex_length(manifest.algorithm)))
         return None
     return digest.lower()
+
+
+@cache
+def _hex_length(algorithm: str) -> int:
+    return hex_length(algorithm)
 
 
 def _add_entry(manifest: Manifest, entry: Entry, rules: tuple[int, int], out: list[Issue]) -> None:
     first = manifest.entries.get(entry.path)
     if first is None:
-        manifest.entries[entry.path] = entry
+        manifest.entries.add(entry)
         return
     if first.digest != entry.digest:
         out.append(_bad(manifest, entry.line, "listed_twice_differently", first=first.line, file=entry.path))

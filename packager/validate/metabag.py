@@ -9,9 +9,10 @@ layer checks.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import IO, Any
 
 from packager import issues
 from packager.errors import SourceError
@@ -37,10 +38,14 @@ class _Bag:
 
     def report(self, code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> None:
         """One finding: situation ``what`` of ``code``, or None for a code raised in one situation only."""
+        self.found.append(self.issue(code, what, path, line, **values))
+
+    @staticmethod
+    def issue(code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> Issue:
+        """The finding :meth:`report` would add, for a caller that reports it later."""
         if what is None:
-            self.found.append(issues.make(code, path=path, line=line, **values))
-        else:
-            self.found.append(situation(code, what, path=path, line=line, **values))
+            return issues.make(code, path=path, line=line, **values)
+        return situation(code, what, path=path, line=line, **values)
 
     def present(self, rel: str) -> bool:
         return rel in self.listing.files or rel in self.listing.refused
@@ -57,15 +62,36 @@ class _Bag:
 
     def read(self, rel: str, limit: int, code: str) -> bytes | None:
         """A sidecar's bytes, or None with the reason reported (refused, too large, unreadable)."""
-        if rel in self.listing.refused:
-            why = next((p.message for p in self.listing.problems if p.path == rel), "it is not a regular file")
-            self.report(code, "refused", rel, why=why)
+        if self._refused(rel, code):
             return None
         try:
             return self.source.read_bytes(rel, limit=limit)
         except SourceError as exc:
             self.report(code, "unreadable", rel, error=exc)
             return None
+
+    def stream(self, rel: str, limit: int, code: str) -> AbstractContextManager[IO[bytes]] | None:
+        """A sidecar to read front to back, or None with the reason reported as :meth:`read` does.
+        Reading it may raise SourceError or OSError (see :meth:`unreadable`)."""
+        if self._refused(rel, code):
+            return None
+        try:
+            return self.source.open(rel, limit=limit)
+        except SourceError as exc:
+            self.report(code, "unreadable", rel, error=exc)
+            return None
+
+    def unreadable(self, rel: str, code: str, exc: Exception) -> None:
+        """Report a sidecar that failed while being read as a stream."""
+        error = exc if isinstance(exc, SourceError) else SourceError(f"{rel} cannot be read: {exc}")
+        self.report(code, "unreadable", rel, error=error)
+
+    def _refused(self, rel: str, code: str) -> bool:
+        if rel not in self.listing.refused:
+            return False
+        why = next((p.message for p in self.listing.problems if p.path == rel), "it is not a regular file")
+        self.report(code, "refused", rel, why=why)
+        return True
 
 
 def _blocked(listing: Listing, folder: str) -> str | None:

@@ -56,27 +56,22 @@ docs/validator.md.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from packager.errors import SourceError
 from packager.issues.receiving import situation
 from packager.metadata.layout import CSV_PATH, METADATA_DIR, OBJECTS_DIR, ORIGINALS_PATH, names_us
 from packager.model import Issue
 
-from .images import Expectations, ReadTags, check_images
-from .metabag import OBJECTS_PREFIX, _Bag, _blocked
-from .metacsv import _read_csv, _Table
-from .sidecars import (
-    _check_dc_records,
-    _check_originals,
-    _check_records_json,
-    _identifiers,
-    _load_records,
-    _pixel_digest_of,
-    _record_pairs,
-    _written_tags,
-)
 from .source import BagSource
+
+if TYPE_CHECKING:
+    from .images import Expectations, ReadTags
+    from .metabag import _Bag
+    from .metacsv import _Table
+    from .proven import Proven
+    from .spill import Spill
 
 
 def applies(source: BagSource) -> bool:
@@ -96,44 +91,62 @@ def is_ours(source: BagSource) -> bool:
     return names_us(info)
 
 
-def check(source: BagSource, read_tags: ReadTags | None) -> list[Issue]:
+def check(source: BagSource, read_tags: ReadTags | Sequence[ReadTags] | None, *, workers: int | None = None,
+          proven: Proven | None = None) -> list[Issue]:
     """Every metadata problem in the bag.
 
     ``read_tags`` reads embedded tags (ExifTool's ``read_many``: one record per
-    path, in order); without it only the sidecars are compared with each other
-    (no image is decoded or read).
+    path, in order), or is a sequence of such readers that may run side by side
+    (one ExifTool session each); ``workers`` threads check the images (None: one
+    per core). Without a reader only the sidecars are compared with each other
+    (no image is decoded or read), unless ``proven`` gives the tags: then its
+    tags and pixel digests stand in for reading and measuring the images.
     """
+    # The sidecar and image modules (lxml, ijson, the crosswalk) load only when a bag has this layer.
+    from .images import Look, check_images
+    from .metabag import _Bag, _blocked
+    from .metacsv import _read_csv
+    from .sidecars import _check_dc_records, _check_originals, _read_records
+    from .spill import Spill
+
     listing = source.listing()
     for folder in ("data", METADATA_DIR, OBJECTS_DIR):
         blocked = _blocked(listing, folder)
         if blocked:  # what lies behind could be anywhere: read nothing (the BagIt layer reports it too)
             return [situation("E602", "folder_blocked", path=folder, why=blocked)]
     bag = _Bag(source, listing, is_ours(source))
-    table = _read_csv(bag)
-    records = _load_records(bag)
-    _check_dc_records(bag, table, _identifiers(records))
-    if bag.ours or bag.present(ORIGINALS_PATH):
-        _check_originals(bag, table)
-    _check_records_json(bag, records, table)
-    if read_tags is not None:
-        bag.found.extend(check_images(source, _expectations(bag, table, records), read_tags, ours=bag.ours))
+    store = Spill()
+    try:
+        table = _read_csv(bag, store)
+        records = _read_records(bag, table, store)
+        _check_dc_records(bag, table, records.known if records else {})
+        if bag.ours or bag.present(ORIGINALS_PATH):
+            _check_originals(bag, table)
+        if records is not None:
+            bag.found.extend(records.problems)
+        readers = [read_tags] if callable(read_tags) else list(read_tags or ())
+        if readers or proven is not None:
+            from .hashpool import resolve_workers
+
+            look = Look(readers, resolve_workers(workers), proven.tags if proven else None,
+                        proven.pixel_digests if proven else {})
+            bag.found.extend(check_images(source, _expectations(bag, table, store), look, ours=bag.ours))
+    finally:
+        store.close()
     return bag.found
 
 
 # --- what the images should say -------------------------------------------------
 
-def _expectations(bag: _Bag, table: _Table, items: list[dict[str, Any]] | None) -> Expectations:
+def _expectations(bag: _Bag, table: _Table, store: Spill) -> Expectations:
     """Rows first; records.json stands in for a damaged row or an unusable metadata.csv."""
-    values = dict(table.rows)
-    digests: dict[str, str] = {}
-    for item in items or ():
-        payload = str(item.get("payload", ""))
-        if payload not in bag.listing.files or not payload.startswith(OBJECTS_PREFIX):
-            continue  # only files of the payload are ever read
-        pairs = _record_pairs(item)
-        if pairs is not None and payload not in values and (not table.usable or payload in table.reported):
-            values[payload] = pairs
-        digest = _pixel_digest_of(item)
-        if digest:
-            digests[payload] = digest
-    return Expectations(values, digests, _written_tags(items) if bag.ours else {})
+    from .images import Expectations, Expected
+    from .metacsv import ROW
+    from .sidecars import PIXELS, RECORD_PAIRS, WRITTEN
+
+    def lookup(name: str) -> Expected:
+        values = store.get(ROW, name) if name in table.rows else store.get(RECORD_PAIRS, name)
+        return Expected(values, store.get(PIXELS, name), store.get(WRITTEN, name))
+
+    names = sorted({*table.rows, *store.keys(RECORD_PAIRS), *store.keys(PIXELS)})
+    return Expectations(names, lookup, lambda name: (PIXELS, name) in store)

@@ -10,17 +10,39 @@ foreign bag). The result is a :class:`_Table` for the other sidecar checks.
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from packager.errors import SourceError
 from packager.metadata import csvfile
 from packager.metadata.layout import CSV_PATH, OBJECTS_DIR
+from packager.model import Issue
 
+from .csvstream import CsvStream
 from .images import Pairs
 from .metabag import OBJECTS_PREFIX, TRANSFER_DIR, _Bag
+from .spill import Spill
 
-#: Largest metadata.csv read into memory; a larger one is reported, not read. A
-#: collection of 100,000 images has one of a few hundred MiB at most.
-CSV_LIMIT = 256 << 20
+#: Largest metadata.csv read; a larger one is reported, not read. It is read as a
+#: stream (memory flat in its rows): a collection of 100,000 images has one of
+#: about 100 MiB.
+CSV_LIMIT = 4 << 30
+#: The kind of a row's pairs in the bag's :class:`~.spill.Spill`.
+ROW = "row"
+
+#: What is kept in memory of a usable row: (line, its dc.identifier or None, the
+#: fingerprint of its sorted pairs); the pairs themselves are in the spill.
+Row = tuple[int, str | None, bytes]
+
+
+def fingerprint(pairs: Pairs) -> bytes:
+    """A digest of the pairs as a set with repeats (order does not count): equal pairs, equal fingerprints."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, value in sorted(pairs):
+        h.update(f"{len(name)}:{name}{len(value)}:{value}".encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 @dataclass
@@ -28,13 +50,24 @@ class _Table:
     """What metadata.csv says. ``usable`` is False when it is missing or its header
     is unusable: then nothing can be said about objects without rows."""
 
-    rows: dict[str, Pairs] = field(default_factory=dict)  # payload file -> its values
+    store: Spill
+    rows: dict[str, Row] = field(default_factory=dict)  # payload file -> its row, compact
     usable: bool = False
     reported: set[str] = field(default_factory=set)  # payload paths whose row is unusable and reported
     folders: set[str] = field(default_factory=set)  # folders a row describes (foreign bags)
 
+    def pairs(self, name: str) -> Pairs:
+        """The values of ``name``'s row, read back from the spill."""
+        pairs: Pairs = self.store.get(ROW, name, [])
+        return pairs
+
+    @cached_property
+    def identifiers(self) -> dict[str, str]:
+        """dc.identifier -> payload file, for the rows that give one."""
+        return {row[1]: name for name, row in self.rows.items() if row[1] is not None}
+
     def by_identifier(self) -> dict[str, str]:
-        return {ident: name for name, pairs in self.rows.items() if (ident := _identifier(pairs)) is not None}
+        return self.identifiers
 
     def accounted(self) -> set[str]:
         """Payload paths the table speaks for: a good row, or one already reported
@@ -42,60 +75,86 @@ class _Table:
         return set(self.rows) | self.reported
 
 
-def _read_csv(bag: _Bag) -> _Table:
-    """metadata.csv rows by payload file; problems with rows and against the payload."""
-    table = _Table()
+def _read_csv(bag: _Bag, store: Spill) -> _Table:
+    """metadata.csv rows by payload file; problems with rows and against the payload.
+
+    Read as a stream: the problems of the file's lines come first (as a whole-file
+    reader gives them), then those of the rows against the payload."""
+    table = _Table(store)
     if not bag.present(CSV_PATH):
         if bag.ours:
             bag.report("E602", "csv_missing", CSV_PATH)
         return table
-    data = bag.read(CSV_PATH, CSV_LIMIT, "E602")
-    if data is None:
+    stream = bag.stream(CSV_PATH, CSV_LIMIT, "E602")
+    if stream is None:
         return table
-    reading = csvfile.read_metadata_csv(data)
-    if reading.bom:
-        bag.report("W615", None, CSV_PATH)
-    for problem in reading.problems:
-        bag.report("E602", "csv_row" if reading.usable else "csv_header", CSV_PATH, line=problem.line,
-                   reason=problem.message)
-        target = _resolve(problem.filename, bag.ours)[0] if problem.filename else None
-        if target:
-            table.reported.add(target)
+    before = len(bag.found)
+    try:
+        with stream as fh:
+            reading = CsvStream(fh)
+            if reading.bom:
+                bag.report("W615", None, CSV_PATH)
+            rows = _Rows(bag, table)
+            for item in reading:
+                if isinstance(item, csvfile.CsvRow):
+                    rows.add(item)
+                    continue
+                bag.report("E602", "csv_row" if reading.usable else "csv_header", CSV_PATH, line=item.line,
+                           reason=item.message)
+                target = _resolve(item.filename, bag.ours)[0] if item.filename else None
+                if target:
+                    table.reported.add(target)
+    except (SourceError, OSError) as exc:  # damaged on the way: as if it could not be read at all
+        del bag.found[before:]
+        bag.unreadable(CSV_PATH, "E602", exc)
+        return _Table(store)
     if not reading.usable:
         return table
     table.usable = True
-    forms = _read_rows(bag, reading.rows, table)
-    _report_forms(bag, forms)
+    bag.found.extend(rows.found)
+    _report_forms(bag, rows.forms)
     _check_coverage(bag, table)
     return table
 
 
-def _read_rows(bag: _Bag, rows: list[csvfile.CsvRow], table: _Table) -> dict[str, int]:
-    """Fill ``table`` from the usable rows; return how many rows use each path form."""
-    forms = {"bag": 0, "transfer": 0}
-    first: dict[str, int] = {}
-    for row in rows:
+class _Rows:
+    """Fills a table from the usable rows as they are read; keeps the problems they have
+    with the payload (reported after those of the file's lines) and how many rows use
+    each path form."""
+
+    def __init__(self, bag: _Bag, table: _Table) -> None:
+        self.bag, self.table = bag, table
+        self.found: list[Issue] = []
+        self.forms = {"bag": 0, "transfer": 0}
+        self.first: dict[str, int] = {}
+
+    def report(self, what: str, line: int, **values: object) -> None:
+        self.found.append(self.bag.issue("E602", what, CSV_PATH, line=line, **values))
+
+    def add(self, row: csvfile.CsvRow) -> None:
+        bag, table = self.bag, self.table
         target, form = _resolve(row.filename, bag.ours)
         if target is None:
-            bag.report("E602", form, CSV_PATH, line=row.line, filename=row.filename, objects=OBJECTS_PREFIX,
-                       transfer=TRANSFER_DIR)
+            self.report(form, row.line, filename=row.filename, objects=OBJECTS_PREFIX, transfer=TRANSFER_DIR)
             meant = _resolve(row.filename, ours=False)[0]  # e.g. objects/x in our bag: x's row is reported here
             if meant:
                 table.reported.add(meant)
-            continue  # never read: it could name a file outside the bag
-        forms[form] += 1
-        if target in first:
-            bag.report("E602", "row_repeated", CSV_PATH, line=row.line, filename=row.filename, target=target,
-                       first=first[target])
-            continue
-        first[target] = row.line
+            return  # never read: it could name a file outside the bag
+        self.forms[form] += 1
+        earlier = table.rows[target][0] if target in table.rows else self.first.get(target)
+        if earlier is not None:
+            self.report("row_repeated", row.line, filename=row.filename, target=target, first=earlier)
+            return
         problem = _row_target_problem(bag, target, table)
+        if problem or target not in bag.listing.files:
+            self.first[target] = row.line  # rows of files are found in table.rows
         if problem:
-            bag.report("E602", problem, CSV_PATH, line=row.line, filename=row.filename, target=target)
+            self.report(problem, row.line, filename=row.filename, target=target)
             table.reported.add(target)
         elif target in bag.listing.files:
-            table.rows[target] = row.pairs
-    return forms
+            target = sys.intern(target)  # one string for the path, shared with the listing
+            table.rows[target] = (row.line, _identifier(row.pairs), fingerprint(row.pairs))
+            table.store.put(ROW, target, row.pairs)
 
 
 def _resolve(filename: str, ours: bool) -> tuple[str | None, str]:

@@ -12,8 +12,6 @@ from pathlib import Path
 from packager.issues.receiving import situation
 from packager.model import Issue
 
-from .archive_tar import TarSource
-from .archive_zip import ZipSource
 from .folder import DirSource
 from .source import BagSource
 
@@ -50,10 +48,14 @@ def open_archive(path: Path, out: list[Issue]) -> BagSource | None:
     if not path.is_file():
         out.append(situation("E513", "not_a_file", path=str(path)))
         return None
-    kind = _kind(path)
+    kind = _kind(path)  # the archive readers (tarfile, zipfile) load only for an archive
     if kind == "zip":
+        from .archive_zip import ZipSource
+
         return ZipSource(path)
     if kind in ("tar", "tar.gz"):
+        from .archive_tar import TarSource
+
         return TarSource(path, gzip=kind == "tar.gz")
     out.append(situation("E513", "not_an_archive", path=str(path), name=path.name))
     return None

@@ -8,12 +8,17 @@ files (a FIFO in the payload would otherwise hang the validator).
 from __future__ import annotations
 
 import os
+import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packager.issues.receiving import situation
 from packager.model import Issue
+
+#: Bytes of a file name that are not UTF-8 (decoded by os as lone surrogates).
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -28,7 +33,9 @@ class Walk:
 def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
     """Files under ``bag/top``: "data" for the payload, "" for the tag files (all outside data/).
 
-    Links leaving the bag and special files are reported and refused.
+    Links leaving the bag and special files are reported and refused. Folders are
+    read with ``os.scandir`` (one stat per file, none per folder entry that says
+    what it is), top-down and depth-first like ``os.walk``.
     """
     root = bag / top if top else bag
     bag_real = bag.resolve()
@@ -36,35 +43,56 @@ def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
     if top and root.is_symlink():  # os.walk would follow it: the payload could live anywhere
         out.append(situation("E501", "top_is_link", path=top, target=root.resolve()))
         return walk
-    for dirpath, dirnames, filenames in os.walk(root):
-        if not top and Path(dirpath) == root and "data" in dirnames:
-            dirnames.remove("data")
-        for d in list(dirnames):
-            full = Path(dirpath, d)
-            if full.is_symlink():
-                _link_problem(full, bag, bag_real, out, folder=True)
-            else:
-                walk.dirs.add(full.relative_to(bag).as_posix())
-        for fname in filenames:
-            full = Path(dirpath, fname)
-            rel = full.relative_to(bag).as_posix()
-            size, usable = _classify(full, rel, bag, bag_real, out)
-            (walk.files if usable else walk.refused)[rel] = size
+    _walk_folder(bag, bag_real, os.fspath(root), top, walk, out)
     return walk
 
 
-def _classify(full: Path, rel: str, bag: Path, bag_real: Path, out: list[Issue]) -> tuple[int, bool]:
-    """(size, may be opened) of one directory entry; problems are reported here."""
-    safe_link = not full.is_symlink() or _link_problem(full, bag, bag_real, out, folder=False)
+def _walk_folder(bag: Path, bag_real: Path, folder: str, rel_folder: str, walk: Walk, out: list[Issue]) -> None:
     try:
-        st = full.stat()
+        with os.scandir(folder) as listed:
+            entries = list(listed)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed is passed over
+    folders: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        (folders if is_dir else files).append(entry)
+    if not rel_folder:
+        folders = [d for d in folders if d.name != "data"]  # the payload is walked on its own
+    prefix = rel_folder + "/" if rel_folder else ""
+    below: list[tuple[str, str]] = []
+    for entry in folders:
+        if entry.is_symlink():
+            _link_problem(Path(entry.path), bag, bag_real, out, folder=True)
+        else:
+            walk.dirs.add(prefix + entry.name)
+            below.append((entry.path, prefix + entry.name))
+    for entry in files:
+        rel = prefix + entry.name
+        size, usable = _classify_entry(entry, rel, bag, bag_real, out)
+        (walk.files if usable else walk.refused)[sys.intern(rel)] = size
+    for path, rel in below:
+        _walk_folder(bag, bag_real, path, rel, walk, out)
+
+
+def _classify_entry(entry: os.DirEntry[str], rel: str, bag: Path, bag_real: Path,
+                    out: list[Issue]) -> tuple[int, bool]:
+    """(size, may be opened) of one directory entry; problems are reported here."""
+    link = entry.is_symlink()
+    safe_link = not link or _link_problem(Path(entry.path), bag, bag_real, out, folder=False)
+    try:
+        st = entry.stat() if not link else os.stat(entry.path)
     except OSError as exc:
         out.append(situation("E501", "cannot_stat", path=rel, reason=exc.strerror))
         return 0, False
     regular = stat.S_ISREG(st.st_mode)
     if safe_link and not regular:
         out.append(situation("E501", "not_regular", path=rel))
-    if any("\udc80" <= c <= "\udcff" for c in rel):
+    if not rel.isascii() and _UNDECODED.search(rel):
         out.append(situation("W507", "name_not_utf8_disk", path=rel))
     return (st.st_size if regular else 0), safe_link and regular
 

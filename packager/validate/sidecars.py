@@ -11,23 +11,33 @@ format is left alone (W614). records.json's items are also what
 
 from __future__ import annotations
 
-import json
+import itertools
 import re
-from typing import Any
+import sys
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from packager import issues
+from packager.errors import SourceError
 from packager.metadata import dc, originals
 from packager.metadata.layout import COLLECTION_RECORD, DC_DIR, ORIGINALS_PATH, PIXEL_DIGEST_KEY, RECORDS_PATH
+from packager.model import Issue
 
+from . import recordstream
 from .images import Pairs
 from .metabag import OBJECTS_PREFIX, _Bag, _blocked, _in_folder
-from .metacsv import _identifier, _Table
+from .metacsv import _identifier, _Table, fingerprint
+from .originalstream import read_originals
+from .spill import Spill
 
-#: Largest sidecars read into memory; a larger one is reported, not read. A
-#: collection of 100,000 images has records.json and originals.txt of a few
-#: hundred MiB at most; a DC record is a few KiB.
-RECORDS_LIMIT = ORIGINALS_LIMIT = 256 << 20
+#: Largest sidecars read. records.json and originals.txt are read as streams
+#: (a collection of 100,000 images has them of about 700 MiB and 30 MiB); a DC
+#: record is a few KiB and is read whole.
+RECORDS_LIMIT = 16 << 30
+ORIGINALS_LIMIT = 16 << 30
 DC_LIMIT = 16 << 20
+_DIGEST = re.compile("(jpeg:)?[0-9a-f]{64}")
 
 
 # --- Dublin Core records ------------------------------------------------------
@@ -59,9 +69,9 @@ def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
             bag.report("E602", "dc_twice", rel, identifier=ident, other=matched[name])
         elif name in table.rows:
             matched[name] = rel
-            if sorted(pairs) != sorted(table.rows[name]):
+            if fingerprint(pairs) != table.rows[name][2]:
                 bag.report("E602", "dc_disagrees", rel, payload=name,
-                           difference=_first_difference(sorted(pairs), sorted(table.rows[name])))
+                           difference=_first_difference(sorted(pairs), sorted(table.pairs(name))))
         elif table.usable and name not in table.reported:
             bag.report("E602", "dc_without_row", rel, identifier=ident)
     if bag.ours and table.usable:
@@ -109,19 +119,25 @@ def _check_originals(bag: _Bag, table: _Table) -> None:
     if not bag.present(ORIGINALS_PATH):
         bag.report("E605", "missing", ORIGINALS_PATH)
         return
-    data = bag.read(ORIGINALS_PATH, ORIGINALS_LIMIT, "E605")
-    if data is None:
+    stream = bag.stream(ORIGINALS_PATH, ORIGINALS_LIMIT, "E605")
+    if stream is None:
         return
     magic = originals.ORIGINALS_MAGIC.rsplit(" ", 1)[0].encode()
-    if not bag.ours and not data.startswith(magic):
-        bag.report("W614", "originals", ORIGINALS_PATH, magic=magic.decode())
+    try:
+        with stream as fh:
+            first = fh.readline()
+            if not bag.ours and not first.startswith(magic):
+                bag.report("W614", "originals", ORIGINALS_PATH, magic=magic.decode())
+                return
+            names, problems = read_originals(itertools.chain([first] if first else [], fh))
+    except (SourceError, OSError) as exc:
+        bag.unreadable(ORIGINALS_PATH, "E605", exc)
         return
-    entries, problems = originals.read_originals_manifest(data)
     for p in problems:
         bag.report("E605", "bad_line" if p.line else "bad_file", ORIGINALS_PATH, line=p.line, reason=p.message)
     if bag.ours:
         objects = table.accounted() if table.usable else {p for p in bag.listing.files if p.startswith(OBJECTS_PREFIX)}
-        _check_custody(bag, [name for name, _digests in entries], sorted(objects))
+        _check_custody(bag, names, sorted(objects))
 
 
 def _check_custody(bag: _Bag, originals: list[str], objects: list[str]) -> None:
@@ -145,30 +161,109 @@ def _tails(name: str) -> list[str]:
 
 # --- records.json -------------------------------------------------------------
 
-def _load_records(bag: _Bag) -> list[dict[str, Any]] | None:
-    """The items of records.json, or None when absent or unusable (reported)."""
+#: Kinds of what records.json says of each image, kept in the bag's spill:
+RECORD_PAIRS = "record"  # the DC pairs, for an image whose row is damaged (or metadata.csv unusable)
+PIXELS = "pixels"  # the pixel digest
+WRITTEN = "written"  # the tags our writer says it embedded (ours)
+
+
+@dataclass
+class _Records:
+    """What reading records.json found: its problems (reported after those of the DC
+    records and originals.txt, as when it was read whole) and the identifiers of
+    items whose identifier no row of metadata.csv gives (for the DC records)."""
+
+    problems: list[Issue] = field(default_factory=list)
+    known: dict[str, str] = field(default_factory=dict)
+
+
+def _read_records(bag: _Bag, table: _Table, store: Spill) -> _Records | None:
+    """records.json, item by item; None when absent or unusable (reported).
+
+    Its items are checked against metadata.csv as they are read; what the images
+    need of them goes to ``store``."""
     if not bag.present(RECORDS_PATH):
         if bag.ours:
             bag.report("E602", "records_missing", RECORDS_PATH)
         return None
-    data = bag.read(RECORDS_PATH, RECORDS_LIMIT, "E602")
-    if data is None:
+    first = bag.stream(RECORDS_PATH, RECORDS_LIMIT, "E602")
+    if first is None:
         return None
-    code = "E602" if bag.ours else "W614"  # not packager's records file: left alone in a foreign bag
+    opened = [first]
+
+    def reopen() -> AbstractContextManager[IO[bytes]]:
+        return opened.pop() if opened else bag.source.open(RECORDS_PATH, limit=None)
+
+    reader = _RecordsReader(bag, table, store)
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        bag.report(code, "records_not_json", RECORDS_PATH, error=str(exc)[:200])
-        return None
-    items = doc.get("items") if isinstance(doc, dict) else None
-    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
-        return items
-    bag.report(code, "records_no_items", RECORDS_PATH)
+        for item in recordstream.items(reopen):
+            reader.add(item)
+    except recordstream.NotRecords as exc:
+        code = "E602" if bag.ours else "W614"  # not packager's records file: left alone in a foreign bag
+        values: dict[str, Any] = {"error": exc.error} if exc.what == "records_not_json" else {}
+        bag.report(code, exc.what, RECORDS_PATH, **values)
+    except (SourceError, OSError) as exc:
+        bag.unreadable(RECORDS_PATH, "E602", exc)
+    else:
+        return reader.finish()
+    for kind in (RECORD_PAIRS, PIXELS, WRITTEN):
+        store.drop(kind)
     return None
 
 
-def _identifiers(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {str(i["identifier"]): str(i.get("payload", "")) for i in items or () if i.get("identifier")}
+class _RecordsReader:
+    """Checks each item as it comes, and keeps what the images need."""
+
+    def __init__(self, bag: _Bag, table: _Table, store: Spill) -> None:
+        self.bag, self.table, self.store = bag, table, store
+        self.found = _Records()
+        self.described = bytearray()  # by row line: 1 when an item describes that row
+
+    def add(self, item: dict[str, Any]) -> None:
+        bag, table, store = self.bag, self.table, self.store
+        payload = str(item.get("payload", ""))
+        identifier = item.get("identifier")
+        if identifier and str(identifier) not in table.identifiers:
+            self.found.known[str(identifier)] = payload
+        pairs = _record_pairs(item)
+        row = table.rows.get(payload)
+        if row is not None:
+            self._describe(row[0])
+            if fingerprint(pairs or []) != row[2]:
+                self._report("records_disagree", payload=payload, difference=_first_difference(
+                    sorted(pairs or []), sorted(table.pairs(payload))))
+        elif table.usable and payload not in table.reported:
+            self._report("records_without_row", payload=payload or "?")
+        digest = _pixel_digest_of(item)
+        if bag.ours and digest is None:
+            self._report("records_no_pixel_digest", key=PIXEL_DIGEST_KEY, payload=payload or "?")
+        if payload in bag.listing.files and payload.startswith(OBJECTS_PREFIX):  # only payload files are read
+            payload = sys.intern(payload)  # one string for the path, shared with the listing
+            if pairs is not None and row is None and (not table.usable or payload in table.reported) \
+                    and (RECORD_PAIRS, payload) not in store:
+                store.put(RECORD_PAIRS, payload, pairs)
+            if digest:
+                store.put(PIXELS, payload, digest)
+            tags = item.get("tags")
+            if bag.ours and isinstance(tags, dict):
+                store.put(WRITTEN, payload, tags)
+
+    def _describe(self, line: int) -> None:
+        if line >= len(self.described):
+            self.described.extend(bytes(line + 1 - len(self.described)))
+        self.described[line] = 1
+
+    def _report(self, what: str, **values: Any) -> None:
+        self.found.problems.append(self.bag.issue("E602", what, RECORDS_PATH, **values))
+
+    def finish(self) -> _Records:
+        """In ours, every row must be described: those missing are reported first."""
+        if self.bag.ours and self.table.usable:
+            missing = [self.bag.issue("E602", "records_missing_row", RECORDS_PATH, payload=name)
+                       for name, row in sorted(self.table.rows.items())
+                       if row[0] >= len(self.described) or not self.described[row[0]]]
+            self.found.problems[:0] = missing
+        return self.found
 
 
 def _record_pairs(item: dict[str, Any]) -> Pairs | None:
@@ -178,33 +273,6 @@ def _record_pairs(item: dict[str, Any]) -> Pairs | None:
     return [(str(p.get("element")), str(p.get("value"))) for p in listed if isinstance(p, dict)]
 
 
-def _check_records_json(bag: _Bag, items: list[dict[str, Any]] | None, table: _Table) -> None:
-    """records.json (our full records) must agree with metadata.csv; in ours it must
-    also describe every row, each item with its pixel digest (checked with the images)."""
-    if items is None:
-        return
-    described = {str(item.get("payload", "")) for item in items}
-    if bag.ours and table.usable:
-        for name in sorted(set(table.rows) - described):
-            bag.report("E602", "records_missing_row", RECORDS_PATH, payload=name)
-    for item in items:
-        payload = str(item.get("payload", ""))
-        if payload in table.rows:
-            pairs = sorted(_record_pairs(item) or [])
-            if pairs != sorted(table.rows[payload]):
-                bag.report("E602", "records_disagree", RECORDS_PATH, payload=payload,
-                           difference=_first_difference(pairs, sorted(table.rows[payload])))
-        elif table.usable and payload not in table.reported:
-            bag.report("E602", "records_without_row", RECORDS_PATH, payload=payload or "?")
-        if bag.ours and _pixel_digest_of(item) is None:
-            bag.report("E602", "records_no_pixel_digest", RECORDS_PATH, key=PIXEL_DIGEST_KEY, payload=payload or "?")
-
-
 def _pixel_digest_of(item: dict[str, Any]) -> str | None:
     digest = item.get(PIXEL_DIGEST_KEY)
-    return digest if isinstance(digest, str) and re.fullmatch("(jpeg:)?[0-9a-f]{64}", digest) else None
-
-
-def _written_tags(items: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
-    """The tag set records.json says was embedded, by payload path."""
-    return {str(item.get("payload")): item["tags"] for item in items or () if isinstance(item.get("tags"), dict)}
+    return digest if isinstance(digest, str) and _DIGEST.fullmatch(digest) else None

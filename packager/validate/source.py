@@ -16,10 +16,13 @@ top folder is never part of them.
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from packager.errors import SourceError
 from packager.model import Issue
@@ -81,17 +84,30 @@ class BagSource(ABC):
     def read_bytes(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> bytes:
         """The content of one listed file. Raises SourceError (also when larger than ``limit``)."""
 
+    def open(self, rel: str, limit: int | None = TAG_FILE_LIMIT) -> AbstractContextManager[IO[bytes]]:
+        """A listed file as a binary stream, for files read front to back (large sidecars).
+        Raises SourceError as :meth:`read_bytes` does; reading may raise OSError."""
+        return nullcontext(io.BytesIO(self.read_bytes(rel, limit)))
+
     @abstractmethod
-    def digests(self, wanted: dict[str, set[str]], tick: Tick | None = None,
-                processes: int = 1) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
+    def digests(self, wanted: Mapping[str, set[str]], tick: Tick | None = None,
+                workers: int | None = None) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
         """(path, {algorithm: hex digest}) for every wanted file, each file read once
         for all its algorithms; a file that cannot be read gives a SourceError.
-        Results come in any order; memory stays flat in the number of files."""
+        ``workers`` threads hash side by side where the source allows (None: one per
+        core). Results come in any order; memory stays flat in the number of files."""
 
     @abstractmethod
     def local_files(self, rels: Iterable[str]) -> Iterator[list[tuple[str, Path]]]:
         """Batches of (path, local path another program can open). A batch's local
-        paths stay valid until the next batch is asked for."""
+        paths stay valid until the next batch is asked for (longer when
+        :attr:`stable_local_paths`)."""
+
+    @property
+    def stable_local_paths(self) -> bool:
+        """True when the local paths :meth:`local_files` hands out stay valid as long as
+        the source is open (a folder's own files), so that several batches may be in use at once."""
+        return False
 
     def _readable(self, rel: str, limit: int | None) -> int:
         """The size of listed file ``rel``; SourceError if it is not listed or larger than ``limit``."""

@@ -13,18 +13,22 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packager import issues
 from packager.errors import PackagerError
-from packager.files.exiftool import ExifToolSession
 from packager.metadata.provenance import software
 from packager.model import ERROR, WARNING, Issue
 
 from . import metacheck
 from .check import BagCheck, check_bag
+from .hashpool import resolve_workers
 from .opening import open_source
 from .profile import BagFacts, Profile, builtin_profile, check_profile, load_profile
+from .proven import Proven
+
+if TYPE_CHECKING:  # the session module loads pyexiftool: imported when the metadata layer runs
+    from packager.files.exiftool import ExifToolSession
 
 Progress = Callable[[str, int, int], None]
 _PROFILE_LABEL = "bagit-profile-identifier"
@@ -89,19 +93,31 @@ class ValidationReport:
 
 def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool = False,
              completeness_only: bool = False, metadata: bool = True, progress: Progress | None = None,
-             processes: int = 1, profile: Path | Profile | None = None) -> ValidationReport:
+             workers: int | None = None, processes: int | None = None, profile: Path | Profile | None = None,
+             proven: Proven | None = None) -> ValidationReport:
     """Check a bag (folder or archive) completely and report every problem found.
 
     ``fast`` checks only Payload-Oxum and completeness, ``completeness_only``
     skips hashing; both skip the metadata layer, which needs to read files.
     ``profile`` (a file or a loaded profile) is checked besides the profile
-    the bag declares when that one ships with the packager. An ExifTool is
-    started when the metadata layer needs one and none is given; when none
-    can be started, everything else is still checked and reported, and
-    ``incomplete`` says why the embedded tags were not.
+    the bag declares when that one ships with the packager.
+
+    ``workers`` threads hash files and check images side by side (None: one
+    per core; ``processes`` is its former name). The metadata layer reads
+    embedded tags with one ExifTool session per worker: ``exiftool`` is the
+    first (it is used, not closed) and the others are started from the same
+    executable and closed at the end; without ``exiftool`` all are started
+    here. When none can be started, everything else is still checked and
+    reported, and ``incomplete`` says why the embedded tags were not.
+
+    ``proven`` is what the run that wrote the bag already measured (see
+    :mod:`.proven`): payload digests, embedded tags and pixel digests stand in
+    for reading and measuring (no ExifTool is started), and every check and
+    comparison runs as without it. A receiver leaves it out.
     Raises :class:`~.profile.ProfileError` for an unusable profile file.
     """
     chosen = load_profile(profile) if isinstance(profile, Path) else profile
+    count = resolve_workers(workers if workers is not None else processes)
     bag_progress = (lambda done, total: progress("verify", done, total)) if progress else None
     opened: list[Issue] = []
     source = open_source(Path(path), opened) if Path(path).exists() else None
@@ -111,24 +127,42 @@ def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool 
                                 problems=result.problems, software=software())
     with source:
         result = check_bag(source, fast=fast, completeness_only=completeness_only, progress=bag_progress,
-                           processes=processes)
+                           workers=count, known=proven.payload_digests if proven else None)
         problems = list(result.problems)
         checked = _check_profiles(result, chosen, problems)
         run_metadata = metadata and not (fast or completeness_only) and result.listing_usable \
             and metacheck.applies(source)
-        version, incomplete = "", None
-        if run_metadata:
+        version, incomplete = (exiftool.version if exiftool else ""), None
+        if run_metadata and proven is not None:
+            problems += metacheck.check(source, None, workers=count, proven=proven)
+        elif run_metadata:
             with ExitStack() as stack:
                 try:
-                    et = exiftool or stack.enter_context(ExifToolSession())
+                    sessions = _sessions(stack, exiftool, count)
+                    version = sessions[0].version
                 except PackagerError as exc:
-                    et, incomplete = None, exc.message
+                    sessions, incomplete = [], exc.message
                     problems.append(issues.make("W620", path=None, reason=exc.message))
-                version = et.version if et else ""
-                problems += metacheck.check(source, et.read_many if et else None)
+                problems += metacheck.check(source, [s.read_many for s in sessions] or None, workers=count)
     return ValidationReport(path=Path(path), bagit=result, metadata_checked=run_metadata,
                             problems=tuple(problems), software=software(version), profile=checked,
                             incomplete=incomplete)
+
+
+def _sessions(stack: ExitStack, given: ExifToolSession | None, count: int) -> list[ExifToolSession]:
+    """One ExifTool session per worker: ``given`` (or one started here, which raises
+    PackagerError when ExifTool cannot run) and more of the same executable, each
+    started on its first command and closed when ``stack`` closes."""
+    from packager.files.exiftool import ExifToolSession
+
+    first = given or stack.enter_context(ExifToolSession())
+    sessions = [first]
+    for _ in range(count - 1):
+        more = ExifToolSession(first.executable, first.timeout)
+        more.version = first.version  # the same executable: its version is known
+        stack.callback(more.close)
+        sessions.append(more)
+    return sessions
 
 
 def _check_profiles(result: BagCheck, chosen: Profile | None, problems: list[Issue]) -> str | None:
