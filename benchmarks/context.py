@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus
-from .measure import BenchmarkError, Command, Sample, run
+from .measure import BenchmarkError, Command, Sample, run, tail
 
 HERE = Path(__file__).resolve().parent
 DIY_SCRIPT = HERE / "diy.py"
@@ -43,10 +43,13 @@ class Context:
 
 
 def read_json(path: Path, what: str) -> Any:
+    """The JSON document a command wrote to ``path``; when there is none, say why (its stderr,
+    kept beside it as ``.err``, e.g. a traceback)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BenchmarkError(f"{what}: no JSON document in {path} ({exc})") from exc
+        raise BenchmarkError(f"{what}: no JSON document in {path} ({exc}); its stderr ends:\n"
+                             f"{tail(path.with_suffix('.err'))}") from exc
 
 
 def run_bag(ctx: Context, corpus: Corpus, out: Path, report: Path) -> Sample:

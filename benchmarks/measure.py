@@ -84,7 +84,7 @@ def _describe(command: Command) -> str:
     return " ".join(str(a) for a in command.argv)
 
 
-def _tail(path: Path | None, lines: int = 15) -> str:
+def tail(path: Path | None, lines: int = 15) -> str:
     if path is None or not path.is_file():
         return "(stderr not kept)"
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -101,7 +101,7 @@ def run(*commands: Command) -> Sample:
     if done.returncode != 0:
         raise BenchmarkError(f"could not start {_describe(commands[0])}:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout)
-    failures = [f"{_describe(command)}\n  exit {child['code']}; stderr ends:\n{_tail(command.stderr)}"
+    failures = [f"{_describe(command)}\n  exit {child['code']}; stderr ends:\n{tail(command.stderr)}"
                 for command, child in zip(commands, result["children"], strict=True)
                 if child["code"] not in command.ok_codes]
     if failures:
