@@ -19,6 +19,7 @@ from packager import pipeline
 from packager.cli import main
 from packager.embed import batch
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
+from packager.pipeline import bagging
 
 from .conftest import COLLECTION, ROOT, run_cli, tree_digest
 
@@ -143,7 +144,7 @@ def test_replace_swaps_only_when_the_new_bag_is_complete(tmp_path: Path, monkeyp
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_bag_info", boom)  # fails once every file is staged, before the rename
+    monkeypatch.setattr(bagging, "_bag_info", boom)  # fails once every file is staged, before the rename
     with pytest.raises(RuntimeError):
         pipeline.build_bag(COLLECTION, out, replace_existing=True)
     assert [p.name for p in out.iterdir()] == [first.bag.name]
@@ -158,7 +159,7 @@ def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
     first = pipeline.build_bag(COLLECTION, out)
     assert first.ok and first.bag is not None
     old_info = (first.bag / "bag-info.txt").read_bytes()
-    real = pipeline.validate
+    real = bagging.validate
 
     def reject(*args, **kwargs):  # type: ignore[no-untyped-def]
         report = real(*args, **kwargs)
@@ -167,7 +168,7 @@ def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
         from packager import issues
         return swap(report, problems=(issues.make("E501", problem="pretend the new bag is broken"),))
 
-    monkeypatch.setattr(pipeline, "validate", reject)
+    monkeypatch.setattr(bagging, "validate", reject)
     run = pipeline.build_bag(COLLECTION, out, replace_existing=True)
     assert not run.ok and run.bag == out / f".{first.bag.name}.rejected"
     assert (first.bag / "bag-info.txt").read_bytes() == old_info  # the valid old bag is back in place

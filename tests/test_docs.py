@@ -326,5 +326,11 @@ def test_version_option_prints_the_package_version() -> None:
 
 
 def test_package_version_is_the_project_version() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert packager.__version__ == project["version"]
+    """The version is written once, in packager/__init__.py; pyproject.toml reads it from there
+    and the installed distribution carries it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "packager.__version__"}
+    from importlib.metadata import version
+
+    assert version("packager") == packager.__version__

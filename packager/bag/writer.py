@@ -26,6 +26,7 @@ import datetime as _dt
 import logging
 import os
 import shutil
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,11 @@ class BagWriter:
                           f"data/{relpath}", "changed after hashing")
         self._entries[relpath] = _Entry(size, mtime_ns, dict(digests))
 
+    def payload_digests(self) -> Mapping[str, Mapping[str, str]]:
+        """The digests of every payload file as the manifests give them, keyed ``data/<path>``
+        (a live view, not a copy: the writer's own table is the only one kept)."""
+        return _DigestView(self._entries)
+
     # -- finishing -------------------------------------------------------------
     def finish(self, bag_info: list[tuple[str, str]]) -> Path:
         """Write all tag files, sync, and rename the staging directory into place."""
@@ -258,6 +264,22 @@ class BagWriter:
         problems += [f"data/{rel} was recorded but is gone" for rel in sorted(set(self._entries) - seen)]
         if problems:
             raise BagError("; ".join(problems), [issues.make("E402", path=self.name, problem=p) for p in problems])
+
+
+class _DigestView(Mapping[str, Mapping[str, str]]):
+    def __init__(self, entries: dict[str, _Entry]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        if not key.startswith("data/"):
+            raise KeyError(key)
+        return self._entries[key[5:]].digests
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"data/{rel}" for rel in self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int,

@@ -45,12 +45,24 @@ BATCH = 64
 
 
 @dataclass(frozen=True)
+class Probe:
+    """What ExifTool read from an original before it was copied, and the file's size and
+    modification time then: valid for the copy only while they are unchanged."""
+
+    tags: dict[str, Any]
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
 class Job:
-    """Items to embed: each original (absolute path) and where its copy goes in the staging folder."""
+    """Items to embed: each original (absolute path) and where its copy goes in the staging folder;
+    ``probes`` (when given) what was already read from each original (None where nothing was)."""
 
     items: tuple[ItemResult, ...]
     originals: tuple[str, ...]
     staged: tuple[str, ...]
+    probes: tuple[Probe | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,8 @@ class _Work:
     digests: dict[str, str] = field(default_factory=dict)
     before: str | None = None
     octets: int = 0
+    probe: Probe | None = None
+    stat: tuple[int, int] = (-1, -1)  # the original's (size, mtime_ns) when it was copied
     existing: dict[str, Any] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
     result: Embedded | None = None
@@ -93,19 +107,43 @@ def run(job: Job) -> list[Embedded]:
     return embed_batch(job, worker_local("packager.exiftool", ExifTool))
 
 
+def probe(originals: tuple[str, ...]) -> list[Probe | None]:
+    """A worker's entry point: read what each original carries (one ExifTool command), so
+    that this can happen while the captions are still being analysed. None for a file
+    that cannot be read now: it is read again when it is embedded."""
+    et = worker_local("packager.exiftool", ExifTool)
+    stats: list[os.stat_result | None] = []
+    for original in originals:
+        try:
+            stats.append(os.stat(original))
+        except OSError:
+            stats.append(None)
+    readable = [Path(o) for o, st in zip(originals, stats, strict=True) if st is not None]
+    records = iter(_read_each(et, readable))
+    out: list[Probe | None] = []
+    for st in stats:
+        tags = next(records) if st is not None else None
+        ok = st is not None and tags is not None and "ExifTool:Error" not in tags
+        out.append(Probe(tags, st.st_size, st.st_mtime_ns) if ok and tags is not None and st is not None else None)
+    return out
+
+
 def embed_batch(job: Job, et: ExifTool) -> list[Embedded]:
     """Copy, embed, verify and prove every item of ``job``; results in the job's order.
 
     A failure is an error issue on its item (E302-E306), never an exception:
     the other items of the batch go on.
     """
-    work = [_Work(item, Path(o), Path(s), list(item.issues))
-            for item, o, s in zip(job.items, job.originals, job.staged, strict=True)]
+    probes = job.probes or (None,) * len(job.items)
+    work = [_Work(item, Path(o), Path(s), list(item.issues), probe=p)
+            for item, o, s, p in zip(job.items, job.originals, job.staged, probes, strict=True)]
     for w in work:
         _copy(w)
     live = [w for w in work if w.result is None]
-    for w, existing in zip(live, _read_each(et, [w.staged for w in live]), strict=True):
-        _plan(w, existing)
+    unread = [w for w in live if w.probe is None or (w.probe.size, w.probe.mtime_ns) != w.stat]
+    read = dict(zip(map(id, unread), _read_each(et, [w.staged for w in unread]), strict=True))
+    for w in live:
+        _plan(w, read[id(w)] if id(w) in read else dict(w.probe.tags) if w.probe else {})
     live = [w for w in live if not w.broken]
     written = et.write_many([(w.staged, w.item.tags, w.gone, w.existing) for w in live])
     for w, found in zip(live, written, strict=True):
@@ -127,8 +165,10 @@ def _copy(w: _Work) -> None:
     """The original into the staging folder, hashed and (for a JPEG) proven in the same read."""
     proof = ImageDataDigest()
     try:
+        before = os.stat(w.original)
         w.digests = copy_with_digests(w.original, w.staged, ALGORITHMS, also=(proof.feed,))
         w.octets = os.path.getsize(w.staged)
+        w.stat = (before.st_size, before.st_mtime_ns) if w.octets == before.st_size else (-1, -1)
     except OSError as exc:  # this item cannot be packaged; the others still can
         w.found.append(issues.make("E306", path=w.item.file, file=w.original, error=f"{type(exc).__name__}: {exc}"))
         w.result = Embedded(replace(w.item, issues=tuple(w.found)))

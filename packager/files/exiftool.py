@@ -38,7 +38,9 @@ from packager.metadata.tagvalues import parse
 
 MIN_VERSION = (12, 15)
 ENV_VAR = "PACKAGER_EXIFTOOL"
-_READ = ("-j", "-a", "-G1", "-struct", "-api", 'Filter=$_="\\x{1F}$_"')
+# -e: no Composite tags (values ExifTool derives from others: nothing reads them, and making
+# them cost about 30% of a read).
+_READ = ("-j", "-a", "-G1", "-struct", "-e", "-api", 'Filter=$_="\\x{1F}$_"')
 _COMMON = ("-charset", "iptc=Latin")  # how IIM without a UTF-8 marker is decoded
 _BATCH = 200
 

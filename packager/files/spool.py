@@ -5,7 +5,7 @@ memory (about 7 KB each). :class:`Spool` is an append-only sequence of
 picklable values in a temporary file: it keeps one offset per value (8
 bytes) and reads a value back when it is asked for. :class:`KeyedSpool` does
 the same for values found by a key (the tags read back from each image, by
-its path in the bag). Both live in an anonymous temporary file that vanishes
+its path in the bag). Both may be read from several threads at once. Both live in an anonymous temporary file that vanishes
 when it is closed or the process ends.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Generic, TypeVar, overload
@@ -27,15 +28,17 @@ class Spool(Sequence[T], Generic[T]):
         self._file = tempfile.TemporaryFile(prefix="packager-spool-")  # noqa: SIM115 - lives as long as the spool
         self._offsets = array("q")
         self._end = 0
+        self._lock = threading.Lock()  # one file position: readers on several threads take turns
         for value in values:
             self.append(value)
 
     def append(self, value: T) -> None:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.seek(self._end)
-        self._file.write(data)
-        self._offsets.append(self._end)
-        self._end += len(data)
+        with self._lock:
+            self._file.seek(self._end)
+            self._file.write(data)
+            self._offsets.append(self._end)
+            self._end += len(data)
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -53,10 +56,12 @@ class Spool(Sequence[T], Generic[T]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError("spool index out of range")
-        start = self._offsets[index]
-        end = self._offsets[index + 1] if index + 1 < len(self) else self._end
-        self._file.seek(start)
-        value: T = pickle.loads(self._file.read(end - start))
+        with self._lock:
+            start = self._offsets[index]
+            end = self._offsets[index + 1] if index + 1 < len(self) else self._end
+            self._file.seek(start)
+            data = self._file.read(end - start)
+        value: T = pickle.loads(data)
         return value
 
     def __iter__(self) -> Iterator[T]:

@@ -1,0 +1,154 @@
+"""A bag run measures each thing once: probes overlap the analysis, the check after
+writing reuses what the run measured, and memory does not grow with the items."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import shutil
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from packager import pipeline
+from packager.analysis import vocab
+from packager.embed import batch
+from packager.embed.exiftool import ExifTool
+from packager.files.exiftool import ExifToolSession
+from packager.model import ItemResult
+from packager.pipeline import bagging
+from packager.validate import images as validate_images
+
+from .conftest import COLLECTION
+
+DATE = datetime.date(2025, 6, 1)
+CONFIG = """[collection]
+identifier = "many"
+title = "Many small images"
+language = "en"
+rights = "Generated test data"
+[source]
+captions = "captions.txt"
+images = "images"
+pattern = "img-{n:04d}.jpg"
+"""
+SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "zu", "pe", "da", "fi")
+
+
+def many(folder: Path, count: int) -> Path:
+    """``count`` small distinct JPEGs with distinct captions (seeded)."""
+    rng = random.Random(count)
+    (folder / "images").mkdir(parents=True)
+    (folder / "collection.toml").write_text(CONFIG, encoding="utf-8")
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(3))
+
+    # distinct captions that share no phrase, as in a real collection (no near-duplicates)
+    lines = [" ".join(word() for _ in range(10)).capitalize() + "." for _ in range(count)]
+    (folder / "captions.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for n in range(1, count + 1):
+        Image.new("RGB", (32, 24), tuple(rng.randrange(256) for _ in range(3))).save(
+            folder / "images" / f"img-{n:04d}.jpg", quality=80)
+    return folder
+
+
+def test_the_check_after_writing_reads_no_image_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_start = ExifToolSession.start
+
+    def no_session(self: ExifToolSession) -> None:
+        if type(self) is ExifToolSession:  # the embedding's ExifTool (a subclass) may start
+            raise AssertionError("the check after writing started an ExifTool of its own")
+        real_start(self)
+
+    def no_pixels(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("the check after writing measured pixels again")
+
+    monkeypatch.setattr(ExifToolSession, "start", no_session)
+    monkeypatch.setattr(validate_images, "pixel_digest", no_pixels)
+    run = pipeline.build_bag(COLLECTION, tmp_path, bagging_date=DATE)
+    assert run.ok and run.validation is not None
+    assert run.validation.metadata_checked and run.validation.incomplete is None
+    assert "metadata" in run.validation.layers
+
+
+def test_the_check_after_writing_still_compares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-back that disagrees with the sidecars is caught by the check after writing."""
+    real = batch.embed_batch
+
+    def lying(job: batch.Job, et: ExifTool) -> list[batch.Embedded]:
+        out = real(job, et)
+        return [batch.Embedded(e.item, e.digests, e.size, e.mtime_ns,
+                               {**e.read_back, "XMP-dc:Title": "not what was written"}, e.octets) for e in out]
+
+    monkeypatch.setattr(batch, "embed_batch", lying)
+    run = pipeline.build_bag(COLLECTION, tmp_path, bagging_date=DATE)
+    assert run.bag is not None and run.validation is not None and not run.ok
+    assert {p.code for p in run.validation.problems} >= {"E603"}
+
+
+def test_originals_are_probed_while_the_captions_are_analysed(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = batch._read_each
+
+    def counting(et: ExifTool, paths: list[Path]) -> list[dict[str, Any]]:
+        read.extend(p.parent.name for p in paths)
+        return real(et, paths)
+
+    monkeypatch.setattr(batch, "_read_each", counting)
+    run = pipeline.build_bag(COLLECTION, tmp_path, bagging_date=DATE, workers=2)
+    assert run.ok
+    assert read.count("images") == 25  # each original probed once
+    assert read.count("objects") == 25  # each copy read once, after writing; never probed again
+
+
+def test_a_probe_of_an_original_that_changed_since_is_not_used(tmp_path: Path) -> None:
+    item = pipeline.extract(COLLECTION).items[0]
+    original = COLLECTION / "images" / item.file
+    stale = batch.Probe({"XMP-dc:Creator": ["Somebody Else"], "File:FileType": "JPEG"}, 1, 1)
+    (tmp_path / "objects").mkdir()
+    with ExifTool() as et:
+        done = batch.embed_batch(batch.Job((item,), (str(original),), (str(tmp_path / "objects" / item.file),),
+                                           (stale,)), et)[0]
+    assert not done.failed
+    assert "Somebody Else" not in repr(done.item.record)  # read again from the copy, not taken from the probe
+    assert done.read_back["XMP-dc:Title"] == done.item.tags["XMP-dc:Title"]
+
+
+def _peak_of_a_bag_run(collection: Path, out: Path) -> int:
+    tracemalloc.start()
+    try:
+        run = pipeline.build_bag(collection, out, bagging_date=DATE, workers=2)
+        assert run.ok, [p.message for p in run.validation.problems][:3] if run.validation else run.bag
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_of_a_bag_run_does_not_grow_with_its_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's own allocations (tracemalloc, not the noisy resident size): 240 items may
+    cost little more than 60 did. What must stay per item (its manifest digests, pixel
+    digest and offsets on disk) is about 1 KB; an item held in memory costs about 7 KB
+    and its records.json entry as much again (the run before this change grew by 33 to
+    41 KB per item). The bound leaves room for allocator noise. Batches grow with the collection up
+    to ``BATCH`` items (so that a few items still keep every worker busy); the cap is
+    lowered here so that both runs have as many items in flight, as runs of thousands do."""
+    monkeypatch.setattr(bagging, "BATCH", 8)
+    vocab.gazetteer()  # the reference data is loaded once per process, before both runs
+    small = _peak_of_a_bag_run(many(tmp_path / "small", 60), tmp_path / "bags-small")
+    large = _peak_of_a_bag_run(many(tmp_path / "large", 240), tmp_path / "bags-large")
+    per_item = (large - small) / 180
+    assert per_item < 6_000, f"{per_item:.0f} bytes more per item"
+
+
+def test_items_of_a_bag_run_are_read_back_from_disk(tmp_path: Path) -> None:
+    collection = many(tmp_path / "c", 5)
+    run = pipeline.build_bag(collection, tmp_path / "bags", bagging_date=DATE)
+    assert run.ok
+    assert type(run.items).__name__ == "Spool" and len(run.items) == 5
+    assert all(isinstance(i, ItemResult) for i in run.items)
+    assert [i.file for i in run.items] == [f"img-{n:04d}.jpg" for n in range(1, 6)]
+    shutil.rmtree(tmp_path / "bags")
