@@ -14,7 +14,7 @@ from packager.errors import SourceError
 from packager.issues.receiving import situation
 from packager.model import Issue
 
-from .manifest import Manifest, find_manifests, read_manifest, weak_only
+from .manifest import Manifest, find_manifests, read_manifest_stream, weak_only
 from .source import BagSource, Listing
 from .tags import Declaration, FetchEntry, decode_tag_file, parse_bag_info, parse_fetch
 
@@ -53,11 +53,16 @@ def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issu
 
 
 def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Issue]) -> Manifest | None:
+    found: list[Issue] = []
     try:
-        return read_manifest(name, source.read_bytes(name, limit=None), decl, out)
-    except SourceError as exc:
-        out.append(situation("E501", "source_error", path=name, error=exc))
+        with source.open(name, limit=None) as fh:
+            manifest = read_manifest_stream(name, fh, decl, found)
+    except (SourceError, OSError) as exc:
+        error = exc if isinstance(exc, SourceError) else SourceError(f"{name} cannot be read: {exc}")
+        out.append(situation("E501", "source_error", path=name, error=error))
         return None
+    out.extend(found)
+    return manifest
 
 
 def _read_text(source: BagSource, name: str, decl: Declaration, code: str, out: list[Issue]) -> str | None:

@@ -49,7 +49,7 @@ def _new(algorithm: str) -> Any:
     return make() if make else hashlib.new(algorithm)
 
 
-def digest_file(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
+def digest_file(path: str | Path, algorithms: Sequence[str]) -> dict[str, str]:
     """Hex digests of one file, read once in blocks into this thread's buffer. Raises OSError."""
     buf: bytearray | None = getattr(_local, "buf", None)
     if buf is None:
@@ -64,11 +64,11 @@ def digest_file(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
     return {a: h.hexdigest() for a, h in zip(algorithms, hashes, strict=True)}
 
 
-def _hash_group(root: Path, group: list[str], wanted: Mapping[str, set[str]]) -> list[Result]:
+def _hash_group(root: str, group: list[str], wanted: Mapping[str, set[str]]) -> list[Result]:
     out: list[Result] = []
     for rel in group:
         try:
-            out.append(digest_file(root / rel, sorted(wanted[rel])))
+            out.append(digest_file(os.path.join(root, rel), sorted(wanted[rel])))
         except OSError as exc:
             out.append(SourceError(f"{rel} cannot be read: {exc.strerror or exc}"))
     return out
@@ -94,15 +94,16 @@ def hash_files(root: Path, names: Sequence[str], wanted: Mapping[str, set[str]],
     order; ``wanted`` gives each path's algorithms, ``size_of`` its size (for grouping and ``tick``)."""
     threads = resolve_workers(workers)
     groups = _groups(names, size_of)
+    folder = os.fspath(root)  # plain strings: pathlib would intern every file name
     if threads == 1 or len(names) < 2:
         for group in groups:
-            yield from _finish(group, _hash_group(root, group, wanted), size_of, tick)
+            yield from _finish(group, _hash_group(folder, group, wanted), size_of, tick)
         return
     pending: deque[tuple[list[str], Future[list[Result]]]] = deque()
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hash") as pool:
         try:
             for group in groups:
-                pending.append((group, pool.submit(_hash_group, root, group, wanted)))
+                pending.append((group, pool.submit(_hash_group, folder, group, wanted)))
                 if len(pending) >= threads * QUEUED_PER_WORKER:
                     done, future = pending.popleft()
                     yield from _finish(done, future.result(), size_of, tick)

@@ -6,13 +6,14 @@ read line by line; a bad line is reported and skipped, the rest still counts.
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from packager import issues
 from packager.files.hashing import WEAK
@@ -25,6 +26,7 @@ from .tags import Declaration, decode_tag_file, split_lines
 _NAME = re.compile(r"(tag)?manifest-(.+)\.txt")
 _LINE = re.compile(r"([^ \t]+)[ \t]+(.*)")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+_BLOCK = 1 << 20
 
 
 class Entry(NamedTuple):
@@ -101,19 +103,69 @@ def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
     return payload, tag
 
 
-def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue]) -> Manifest:
-    """Parse manifest ``name`` (its bytes ``raw``); bad lines are reported and skipped."""
+def _new_manifest(name: str, out: list[Issue]) -> Manifest:
     m = _NAME.fullmatch(name)
     assert m, name
-    kind = "tag" if m[1] else "payload"
-    manifest = Manifest(name, kind, m[2], hashlib_name(m[2]))
+    manifest = Manifest(name, "tag" if m[1] else "payload", m[2], hashlib_name(m[2]))
     _algorithm_notes(manifest, out)
-    code = "E508" if kind == "tag" else "E502"
-    text = decode_tag_file(raw, decl, name, code, out)
+    return manifest
+
+
+def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue]) -> Manifest:
+    """Parse manifest ``name`` (its bytes ``raw``); bad lines are reported and skipped."""
+    manifest = _new_manifest(name, out)
+    text = decode_tag_file(raw, decl, name, "E508" if manifest.kind == "tag" else "E502", out)
     for n, line in enumerate(split_lines(text or ""), 1):
         if line.strip():
             _read_line(manifest, line, n, decl.rules, out)
     return manifest
+
+
+def read_manifest_stream(name: str, fh: IO[bytes], decl: Declaration, out: list[Issue]) -> Manifest:
+    """:func:`read_manifest` of a stream, block by block, so that a manifest of a million
+    lines is never held whole; the same findings, in the same order (a manifest that
+    is not in its declared encoding gives that one problem and no line, as a whole).
+    Only UTF-8 is read this way; other encodings are read whole. Reading may raise
+    SourceError or OSError."""
+    if decl.codec != "utf-8":
+        return read_manifest(name, fh.read(), decl, out)
+    manifest = _new_manifest(name, out)
+    found: list[Issue] = []
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    position, carried, n, started = 0, "", 0, False
+    while True:
+        block = fh.read(_BLOCK)
+        held = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            manifest = _new_manifest(name, [])
+            out.append(situation("E508" if manifest.kind == "tag" else "E502", "not_decodable", path=name,
+                                 encoding=decl.encoding, byte=position - held + exc.start))
+            return manifest
+        if text and not started:
+            started = True
+            if text.startswith("\ufeff"):
+                found.append(situation("W507", "tag_file_bom", path=name, encoding=decl.encoding))
+                text = text[1:]
+        position += len(block)
+        text, carried = _complete_lines(carried + text, last=not block)
+        for line in split_lines(text):
+            n += 1
+            if line.strip():
+                _read_line(manifest, line, n, decl.rules, found)
+        if not block:
+            out.extend(found)
+            return manifest
+
+
+def _complete_lines(text: str, last: bool) -> tuple[str, str]:
+    """(the complete lines of ``text``, what may go on in the next block): a line ending
+    in CR is held back too, in case its LF comes next."""
+    if last or text.endswith("\n"):
+        return text, ""
+    cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1))
+    return text[:cut + 1], text[cut + 1:]
 
 
 def weak_only(manifests: list[Manifest], out: list[Issue]) -> None:

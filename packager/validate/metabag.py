@@ -38,14 +38,10 @@ class _Bag:
 
     def report(self, code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> None:
         """One finding: situation ``what`` of ``code``, or None for a code raised in one situation only."""
-        self.found.append(self.issue(code, what, path, line, **values))
-
-    @staticmethod
-    def issue(code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> Issue:
-        """The finding :meth:`report` would add, for a caller that reports it later."""
         if what is None:
-            return issues.make(code, path=path, line=line, **values)
-        return situation(code, what, path=path, line=line, **values)
+            self.found.append(issues.make(code, path=path, line=line, **values))
+        else:
+            self.found.append(situation(code, what, path=path, line=line, **values))
 
     def present(self, rel: str) -> bool:
         return rel in self.listing.files or rel in self.listing.refused

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.metadata import csvfile
 from packager.metadata.layout import CSV_PATH, OBJECTS_DIR
 from packager.model import Issue
@@ -128,14 +129,12 @@ class _Rows:
         self.forms = {"bag": 0, "transfer": 0}
         self.first: dict[str, int] = {}
 
-    def report(self, what: str, line: int, **values: object) -> None:
-        self.found.append(self.bag.issue("E602", what, CSV_PATH, line=line, **values))
-
     def add(self, row: csvfile.CsvRow) -> None:
         bag, table = self.bag, self.table
         target, form = _resolve(row.filename, bag.ours)
         if target is None:
-            self.report(form, row.line, filename=row.filename, objects=OBJECTS_PREFIX, transfer=TRANSFER_DIR)
+            self.found.append(situation("E602", form, path=CSV_PATH, line=row.line, filename=row.filename,
+                                        objects=OBJECTS_PREFIX, transfer=TRANSFER_DIR))
             meant = _resolve(row.filename, ours=False)[0]  # e.g. objects/x in our bag: x's row is reported here
             if meant:
                 table.reported.add(meant)
@@ -143,13 +142,15 @@ class _Rows:
         self.forms[form] += 1
         earlier = table.rows[target][0] if target in table.rows else self.first.get(target)
         if earlier is not None:
-            self.report("row_repeated", row.line, filename=row.filename, target=target, first=earlier)
+            self.found.append(situation("E602", "row_repeated", path=CSV_PATH, line=row.line, filename=row.filename,
+                                        target=target, first=earlier))
             return
         problem = _row_target_problem(bag, target, table)
         if problem or target not in bag.listing.files:
             self.first[target] = row.line  # rows of files are found in table.rows
         if problem:
-            self.report(problem, row.line, filename=row.filename, target=target)
+            self.found.append(situation("E602", problem, path=CSV_PATH, line=row.line, filename=row.filename,
+                                        target=target))
             table.reported.add(target)
         elif target in bag.listing.files:
             target = sys.intern(target)  # one string for the path, shared with the listing

@@ -48,33 +48,32 @@ def walk_files(bag: Path, top: str, out: list[Issue]) -> Walk:
 
 
 def _walk_folder(bag: Path, bag_real: Path, folder: str, rel_folder: str, walk: Walk, out: list[Issue]) -> None:
-    try:
-        with os.scandir(folder) as listed:
-            entries = list(listed)
-    except OSError:
-        return  # as os.walk: a folder that cannot be listed is passed over
-    folders: list[os.DirEntry[str]] = []
-    files: list[os.DirEntry[str]] = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        (folders if is_dir else files).append(entry)
-    if not rel_folder:
-        folders = [d for d in folders if d.name != "data"]  # the payload is walked on its own
+    """One folder: its links to folders reported first, then its files (as ``os.walk`` lists
+    them), then each subfolder in turn. Entries are taken as they come, so that a folder
+    of 100,000 files is never held as a list."""
     prefix = rel_folder + "/" if rel_folder else ""
     below: list[tuple[str, str]] = []
-    for entry in folders:
-        if entry.is_symlink():
-            _link_problem(Path(entry.path), bag, bag_real, out, folder=True)
-        else:
-            walk.dirs.add(prefix + entry.name)
-            below.append((entry.path, prefix + entry.name))
-    for entry in files:
-        rel = prefix + entry.name
-        size, usable = _classify_entry(entry, rel, bag, bag_real, out)
-        (walk.files if usable else walk.refused)[sys.intern(rel)] = size
+    found: list[Issue] = []  # the files' problems, reported after the folders'
+    try:
+        with os.scandir(folder) as listed:
+            for entry in listed:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    rel = prefix + entry.name
+                    size, usable = _classify_entry(entry, rel, bag, bag_real, found)
+                    (walk.files if usable else walk.refused)[sys.intern(rel)] = size
+                elif rel_folder or entry.name != "data":  # the payload is walked on its own
+                    if entry.is_symlink():
+                        _link_problem(Path(entry.path), bag, bag_real, out, folder=True)
+                    else:
+                        walk.dirs.add(prefix + entry.name)
+                        below.append((entry.path, prefix + entry.name))
+    except OSError:
+        pass  # as os.walk: a folder that cannot be listed is passed over
+    out.extend(found)
     for path, rel in below:
         _walk_folder(bag, bag_real, path, rel, walk, out)
 

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from packager import issues
 from packager.errors import SourceError
+from packager.issues.receiving import situation
 from packager.metadata import dc, originals
 from packager.metadata.layout import COLLECTION_RECORD, DC_DIR, ORIGINALS_PATH, PIXEL_DIGEST_KEY, RECORDS_PATH
 from packager.model import Issue
@@ -230,13 +231,16 @@ class _RecordsReader:
         if row is not None:
             self._describe(row[0])
             if fingerprint(pairs or []) != row[2]:
-                self._report("records_disagree", payload=payload, difference=_first_difference(
-                    sorted(pairs or []), sorted(table.pairs(payload))))
+                self.found.problems.append(situation(
+                    "E602", "records_disagree", path=RECORDS_PATH, payload=payload,
+                    difference=_first_difference(sorted(pairs or []), sorted(table.pairs(payload)))))
         elif table.usable and payload not in table.reported:
-            self._report("records_without_row", payload=payload or "?")
+            self.found.problems.append(situation("E602", "records_without_row", path=RECORDS_PATH,
+                                                 payload=payload or "?"))
         digest = _pixel_digest_of(item)
         if bag.ours and digest is None:
-            self._report("records_no_pixel_digest", key=PIXEL_DIGEST_KEY, payload=payload or "?")
+            self.found.problems.append(situation("E602", "records_no_pixel_digest", path=RECORDS_PATH,
+                                                 key=PIXEL_DIGEST_KEY, payload=payload or "?"))
         if payload in bag.listing.files and payload.startswith(OBJECTS_PREFIX):  # only payload files are read
             payload = sys.intern(payload)  # one string for the path, shared with the listing
             if pairs is not None and row is None and (not table.usable or payload in table.reported) \
@@ -253,13 +257,10 @@ class _RecordsReader:
             self.described.extend(bytes(line + 1 - len(self.described)))
         self.described[line] = 1
 
-    def _report(self, what: str, **values: Any) -> None:
-        self.found.problems.append(self.bag.issue("E602", what, RECORDS_PATH, **values))
-
     def finish(self) -> _Records:
         """In ours, every row must be described: those missing are reported first."""
         if self.bag.ours and self.table.usable:
-            missing = [self.bag.issue("E602", "records_missing_row", RECORDS_PATH, payload=name)
+            missing = [situation("E602", "records_missing_row", path=RECORDS_PATH, payload=name)
                        for name, row in sorted(self.table.rows.items())
                        if row[0] >= len(self.described) or not self.described[row[0]]]
             self.found.problems[:0] = missing
