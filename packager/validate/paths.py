@@ -137,7 +137,7 @@ def name_warnings(paths: list[str]) -> list[Issue]:
     by_key: dict[str, str] = {}
     for path in paths:
         key = unicodedata.normalize("NFC", path).casefold()
-        other = by_key.setdefault(key, path)
+        other = by_key.setdefault(path if key == path else key, path)  # a name already folded is its own key
         if other != path:
             how = "case" if unicodedata.normalize("NFC", other) != unicodedata.normalize("NFC", path) \
                 else "Unicode normalization (NFC/NFD)"
