@@ -152,3 +152,15 @@ def test_items_of_a_bag_run_are_read_back_from_disk(tmp_path: Path) -> None:
     assert all(isinstance(i, ItemResult) for i in run.items)
     assert [i.file for i in run.items] == [f"img-{n:04d}.jpg" for n in range(1, 6)]
     shutil.rmtree(tmp_path / "bags")
+
+
+def test_bag_json_streams_its_items_and_prints_the_same_document() -> None:
+    from packager.cli import render
+
+    items = [{"identifier": "a", "tags": {"XMP-dc:Title": "é"}, "issues": []}, {"identifier": "b", "tags": {}}]
+    document = {"command": "bag", "ok": True, "items": items, "issues": [], "summary": {"items": 2}}
+    for given in (items, []):
+        parts: list[str] = []
+        render.write_json({**document, "items": render.LazyItems(iter(given), dict)}, parts.append)
+        assert "".join(parts) == render.to_json({**document, "items": given}) + "\n"
+        assert len(parts) == len(given) + 2  # the head, each item on its own, the tail

@@ -57,7 +57,10 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
         finally:
             if progress is not None:
                 progress.close()
-        click.echo(report.to_json(document) if as_json else text, nl=as_json)
+        if as_json:
+            report.write_json(document, lambda part: click.echo(part, nl=False))
+        else:
+            click.echo(text, nl=False)
     except PackagerError as exc:
         if as_json:
             click.echo(report.to_json(report.error_document(command, exc.message, exc.exit_code, exc.issues)))

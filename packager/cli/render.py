@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue, ItemResult, Record
@@ -33,6 +33,36 @@ def software(exiftool_version: str = "") -> dict[str, str]:
 
 def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, default=str)
+
+
+class LazyItems:
+    """A document's ``items`` made one at a time as they are written (a bag run's items
+    live on disk; holding them all as JSON would make memory grow with the collection)."""
+
+    def __init__(self, items: Iterable[Any], convert: Callable[[Any], dict[str, Any]]) -> None:
+        self._items, self._convert = items, convert
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._convert(item) for item in self._items)
+
+
+_ITEMS_MARK = "\u0000items\u0000"
+
+
+def write_json(document: dict[str, Any], write: Callable[[str], None]) -> None:
+    """Write ``document`` as :func:`to_json` would, followed by a newline, streaming a
+    :class:`LazyItems` value of ``items`` item by item."""
+    items = document.get("items")
+    if not isinstance(items, LazyItems):
+        write(to_json(document) + "\n")
+        return
+    head, tail = to_json({**document, "items": _ITEMS_MARK}).split(json.dumps(_ITEMS_MARK), 1)
+    write(head + "[")
+    count = 0
+    for item in items:
+        write(("," if count else "") + "\n    " + to_json(item).replace("\n", "\n    "))
+        count += 1
+    write(("\n  ]" if count else "]") + tail + "\n")
 
 
 def _counts(found: Iterable[Issue]) -> dict[str, int]:
@@ -66,7 +96,7 @@ def bag_document(run: BagRun) -> dict[str, Any]:
         "bag": str(run.bag) if run.bag else None,
         "software": software(run.exiftool_version),
         "collection": collection_dict(run.extraction.config),
-        "items": [item_dict(item) for item in run.items],
+        "items": LazyItems(run.items, item_dict),
         "issues": [i.to_dict() for i in run.extraction.issues + run.bag_issues],
         "validation": run.validation.to_dict() if run.validation else None,
         "summary": {"items": len(run.items), **_counts(found)},

@@ -22,6 +22,7 @@ The originals are only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -112,20 +113,13 @@ def probe(originals: tuple[str, ...]) -> list[Probe | None]:
     that this can happen while the captions are still being analysed. None for a file
     that cannot be read now: it is read again when it is embedded."""
     et = worker_local("packager.exiftool", ExifTool)
-    stats: list[os.stat_result | None] = []
+    found: dict[str, os.stat_result] = {}
     for original in originals:
-        try:
-            stats.append(os.stat(original))
-        except OSError:
-            stats.append(None)
-    readable = [Path(o) for o, st in zip(originals, stats, strict=True) if st is not None]
-    records = iter(_read_each(et, readable))
-    out: list[Probe | None] = []
-    for st in stats:
-        tags = next(records) if st is not None else None
-        ok = st is not None and tags is not None and "ExifTool:Error" not in tags
-        out.append(Probe(tags, st.st_size, st.st_mtime_ns) if ok and tags is not None and st is not None else None)
-    return out
+        with contextlib.suppress(OSError):
+            found[original] = os.stat(original)
+    tags = dict(zip(found, _read_each(et, [Path(o) for o in found]), strict=True))
+    return [Probe(tags[o], found[o].st_size, found[o].st_mtime_ns)
+            if o in found and "ExifTool:Error" not in tags[o] else None for o in originals]
 
 
 def embed_batch(job: Job, et: ExifTool) -> list[Embedded]:
