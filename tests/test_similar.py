@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -70,12 +69,9 @@ def test_ten_thousand_captions_without_n_squared_comparisons(monkeypatch: pytest
     scored = []
     real = similar._score
     monkeypatch.setattr(similar, "_score", lambda x, y, t: scored.append(1) or real(x, y, t))
-    start = time.perf_counter()
     pairs = similar.near_duplicates(captions)
-    elapsed = time.perf_counter() - start
     assert [(p.first, p.second) for p in pairs] == [("item-00042", "reworded"), ("item-01234", "copy")]
-    assert len(scored) < 100  # n² would be 50 million
-    assert elapsed < 20, elapsed
+    assert len(scored) < 100  # n² would be 50 million: the count of comparisons is the speed, not a clock
 
 
 def test_a_credit_line_on_every_caption_is_boilerplate_not_sameness(monkeypatch: pytest.MonkeyPatch) -> None:
