@@ -4,9 +4,12 @@ writing reuses what the run measured, and memory does not grow with the items.""
 from __future__ import annotations
 
 import datetime
+import json
+import os
 import random
 import shutil
-import tracemalloc
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +17,13 @@ import pytest
 from PIL import Image
 
 from packager import pipeline
-from packager.analysis import vocab
 from packager.embed import batch
 from packager.embed.exiftool import ExifTool
 from packager.files.exiftool import ExifToolSession
 from packager.model import ItemResult
-from packager.pipeline import bagging
 from packager.validate import images as validate_images
 
-from .conftest import COLLECTION
+from .conftest import COLLECTION, ROOT
 
 DATE = datetime.date(2025, 6, 1)
 CONFIG = """[collection]
@@ -118,29 +119,42 @@ def test_a_probe_of_an_original_that_changed_since_is_not_used(tmp_path: Path) -
     assert done.read_back["XMP-dc:Title"] == done.item.tags["XMP-dc:Title"]
 
 
-def _peak_of_a_bag_run(collection: Path, out: Path) -> int:
+MEASURE = """
+import json, sys, tracemalloc
+from pathlib import Path
+from packager.analysis import vocab
+from packager.pipeline import bagging
+from packager.validate import folder, images
+from tests.test_bag_run import DATE, many
+bagging.BATCH = images.READ_BATCH = folder.LOCAL_BATCH = 8
+work, peaks = Path(sys.argv[1]), {}
+vocab.gazetteer()  # what is loaded once per process (reference data, schemas), before both runs
+bagging.build_bag(many(work / "warm", 5), work / "warm-bags", bagging_date=DATE, workers=2)
+for count in (60, 240):
     tracemalloc.start()
-    try:
-        run = pipeline.build_bag(collection, out, bagging_date=DATE, workers=2)
-        assert run.ok, [p.message for p in run.validation.problems][:3] if run.validation else run.bag
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    run = bagging.build_bag(many(work / f"c{count}", count), work / f"bags{count}", bagging_date=DATE, workers=2)
+    peaks[count] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert run.ok, run.validation.problems[:3] if run.validation else run.bag
+print(json.dumps(peaks))
+"""
 
 
-def test_memory_of_a_bag_run_does_not_grow_with_its_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Python's own allocations (tracemalloc, not the noisy resident size): 240 items may
+def test_memory_of_a_bag_run_does_not_grow_with_its_items(tmp_path: Path) -> None:
+    """Python's own allocations (tracemalloc, not the noisy resident size), in a fresh
+    process (threads left by other tests would allocate as time passes): 240 items may
     cost little more than 60 did. What must stay per item (its manifest digests, pixel
     digest and offsets on disk) is about 1 KB; an item held in memory costs about 7 KB
     and its records.json entry as much again (the run before this change grew by 33 to
-    41 KB per item). The bound leaves room for allocator noise. Batches grow with the collection up
-    to ``BATCH`` items (so that a few items still keep every worker busy); the cap is
-    lowered here so that both runs have as many items in flight, as runs of thousands do."""
-    monkeypatch.setattr(bagging, "BATCH", 8)
-    vocab.gazetteer()  # the reference data is loaded once per process, before both runs
-    small = _peak_of_a_bag_run(many(tmp_path / "small", 60), tmp_path / "bags-small")
-    large = _peak_of_a_bag_run(many(tmp_path / "large", 240), tmp_path / "bags-large")
-    per_item = (large - small) / 180
+    41 KB per item). Batches grow with the collection up to ``BATCH`` items (so that a
+    few items still keep every worker busy), and so do the check's chunks of images;
+    the caps are lowered in the child so that both runs have as many items in flight,
+    as runs of thousands do."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    peaks = {int(k): v for k, v in json.loads(done.stdout).items()}
+    per_item = (peaks[240] - peaks[60]) / 180
     assert per_item < 6_000, f"{per_item:.0f} bytes more per item"
 
 
