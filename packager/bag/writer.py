@@ -324,7 +324,8 @@ def _remove(path: Path) -> None:
         LOG.error("could not remove %s: %s", path, exc)
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: Path | str) -> None:
+    """Sync one file or directory (a directory's entries, a file's bytes)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -339,16 +340,9 @@ def _fsync_tree(root: Path) -> None:
     each is written: the syncs run side by side (``fsync`` releases the GIL) and
     files written early have mostly reached the disk by then.
     """
-    def sync(path: str) -> None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     paths = [os.path.join(dirpath, name) for dirpath, _dirs, files in os.walk(root) for name in [*files, ""]]
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync") as pool:
-        for _ in pool.map(sync, paths):  # a failure raises here
+        for _ in pool.map(_fsync_dir, paths):  # a failure raises here
             pass
 
 

@@ -41,7 +41,7 @@ from packager.model import Issue, ItemResult
 from packager.validate.proven import Proven
 from packager.validate.validator import ValidationReport, validate
 
-from .extraction import DEFAULT_WORKERS, Extraction, Progress, extract, load_config
+from .extraction import DEFAULT_WORKERS, Extraction, Progress, extract_from, load_config
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     cfg = load_config(collection_path)
     version = exiftool_version(find_exiftool())  # E004/E005 before any work
     with _engine(scheduler, workers) as engine:
-        extraction, probes = _extract_while_probing(collection_path, cfg, engine, progress)
+        extraction, probes = _extract_while_probing(cfg, engine, progress)
         if extraction.errors:
             return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
         final = out_dir / extraction.config.info.identifier
@@ -126,14 +126,15 @@ def _engine(scheduler: str | None, workers: int) -> Engine:
     return dask_engine(scheduler) if scheduler else local_engine(max(1, workers))
 
 
-def _extract_while_probing(collection_path: Path, cfg: config_mod.CollectionConfig, engine: Engine,
+def _extract_while_probing(cfg: config_mod.CollectionConfig, engine: Engine,
                            progress: Progress | None) -> tuple[Extraction, KeyedSpool[Probe]]:
     """The collection analysed here while the engine's workers read each original's metadata.
 
     The reads are ExifTool's, in other processes, so they take the core that the
     analysis (Python) leaves idle. Stopped early when the analysis finds errors.
     """
-    items, _ = scan(cfg.captions, cfg.images, cfg.pattern)
+    scanned = scan(cfg.captions, cfg.images, cfg.pattern)  # once: the probes and the analysis share it
+    items = scanned[0]
     files = [item.file for item in items if item.image is not None and item.caption is not None]
     images = cfg.images.resolve()
     probes: KeyedSpool[Probe] = KeyedSpool()
@@ -155,7 +156,7 @@ def _extract_while_probing(collection_path: Path, cfg: config_mod.CollectionConf
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe") as reader:
         reading = reader.submit(read_all)
         try:
-            extraction = extract(collection_path, progress=progress, on_disk=True)
+            extraction = extract_from(cfg, progress, on_disk=True, scanned=scanned)
         except BaseException:
             stop.set()  # no new reads; those under way end with the engine
             raise

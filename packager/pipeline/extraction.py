@@ -22,7 +22,7 @@ from packager.collection.scan import scan
 from packager.files.spool import Spool
 from packager.metadata import crosswalk, text
 from packager.metadata.tagvalues import iim_by_name
-from packager.model import ERROR, Issue, ItemResult
+from packager.model import ERROR, Issue, Item, ItemResult
 from packager.review import sheet as review
 
 log = logging.getLogger(__name__)
@@ -58,23 +58,32 @@ def extract(collection_path: Path, progress: Progress | None = None, *, on_disk:
     memory (a bag run's memory stays flat in the number of items; with a review sheet,
     matching its rows still holds every item once).
     """
-    cfg = load_config(collection_path)
-    base, found = analyse_collection(cfg, progress)
+    return extract_from(load_config(collection_path), progress, on_disk=on_disk)
+
+
+Scanned = tuple[list[Item], list[Issue]]
+
+
+def extract_from(cfg: config_mod.CollectionConfig, progress: Progress | None = None, *, on_disk: bool = False,
+                 scanned: Scanned | None = None) -> Extraction:
+    """:func:`extract` for a configuration already read, and its scan when already made."""
+    base, found = analyse_collection(cfg, progress, scanned=scanned)
     items, sheet_issues = _reviewed(cfg, base)
     finished = (_finished(r) for r in items)
     return Extraction(config=cfg, items=Spool(finished) if on_disk else tuple(finished),
                       issues=tuple(found + sheet_issues))
 
 
-def analyse_collection(cfg: config_mod.CollectionConfig,
-                       progress: Progress | None = None) -> tuple[Sequence[ItemResult], list[Issue]]:
+def analyse_collection(cfg: config_mod.CollectionConfig, progress: Progress | None = None, *,
+                       scanned: Scanned | None = None) -> tuple[Sequence[ItemResult], list[Issue]]:
     """The records as the analysis gives them, before the review sheet, and the collection's issues.
 
     Items carry their record and issues only; :func:`_finished` adds the tags.
     """
     if progress:
         progress("analyse", 0, 0)  # the run has started: reading the captions and the image folder
-    items, found = scan(cfg.captions, cfg.images, cfg.pattern)
+    items, found = scanned if scanned is not None else scan(cfg.captions, cfg.images, cfg.pattern)
+    found = list(found)
     paired = [item for item in items if item.image is not None and item.caption is not None]
     results: Spool[ItemResult] = Spool()  # unpaired items are reported by scan (E104/E105), naming both sides
     for n, item in enumerate(paired, start=1):
