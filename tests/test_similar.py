@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,7 @@ from packager import pipeline
 from packager.analysis import similar
 from packager.collection.captions import read_captions
 
-from .conftest import COLLECTION
+from .conftest import COLLECTION, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +86,45 @@ def test_a_credit_line_on_every_caption_is_boilerplate_not_sameness(monkeypatch:
     monkeypatch.setattr(similar, "_score", lambda x, y, t: scored.append(1) or real(x, y, t))
     assert similar.near_duplicates(captions) == []
     assert len(scored) < 50  # the credit line's shingles, held by all 400, are not indexed
+
+
+def test_the_index_built_bucket_by_bucket_finds_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    captions = _random_captions(600, seed=11)
+    captions += [("copy", captions[17][1] + " again"), ("twin", captions[599][1].replace(" ", " a ", 1))]
+    whole = similar.near_duplicates(captions)
+    assert [(p.first, p.second) for p in whole] == [("item-00017", "copy"), ("item-00599", "twin")]
+    built = []
+    real = similar._buckets
+    monkeypatch.setattr(similar, "BUCKET", 500)  # about 50 buckets instead of one
+    monkeypatch.setattr(similar, "_buckets", lambda *a: (built.append(1) or b for b in real(*a)))
+    assert similar.near_duplicates(captions) == whole
+    assert len(built) > 40
+
+
+MEASURE = """
+import json, sys, tracemalloc
+from tests.test_similar import _random_captions
+from packager.analysis import similar
+peaks = {}
+for n in (4000, 16000):
+    captions = _random_captions(n, seed=5)
+    tracemalloc.start()
+    similar.near_duplicates(iter(captions))
+    peaks[n] = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+print(json.dumps(peaks))
+"""
+
+
+def test_the_index_does_not_grow_with_the_captions(tmp_path: Path) -> None:
+    """Python's allocations while 4,000 and then 16,000 captions (about 40 shingles each)
+    are compared: the shingles as strings cost about 3 KB per caption; what stays per
+    caption now is 12 bytes (its shingle count and the offset of its text on disk)."""
+    done = subprocess.run([sys.executable, "-c", MEASURE], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600, check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    peaks = {int(k): v for k, v in json.loads(done.stdout).items()}
+    assert (peaks[16000] - peaks[4000]) / 12000 < 200, peaks
 
 
 # --- W215 in the pipeline ------------------------------------------------------------------------

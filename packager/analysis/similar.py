@@ -21,16 +21,29 @@ holding it, and only pairs that share enough shingles to possibly reach the
 threshold are scored. Shingles held by very many captions (boilerplate such
 as a photographer's credit line) are skipped: they say nothing about
 sameness and would bring back the n² pairs.
+
+A collection of 100,000 captions has about five million shingles, too many
+to index in memory (about 3 KB per caption as strings). Each shingle is kept
+as an 8-byte hash, the captions and hashes wait in temporary files, and the
+index is built one bucket of hashes at a time (``hash % buckets``): memory
+holds one bucket, the count of shingles shared by each candidate pair, and
+12 bytes per caption. A hash collision can only add a candidate, which the
+exact score then judges.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
+import tempfile
 import unicodedata
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import BinaryIO
 
 THRESHOLD = 0.80
 SHINGLE = 3  # words per shingle
@@ -39,6 +52,10 @@ COMMON = 50
 #: A pair is scored only when this share of the shorter caption's shingles is shared.
 #: At similarity 0.80 most shingles are shared; 0.2 leaves a wide margin.
 MIN_SHARED = 0.2
+#: Shingles per bucket of the index, on average: the index is built one bucket at a time.
+BUCKET = 200_000
+MAX_BUCKETS = 256
+FLUSH = 4096  # values kept per bucket before they are written out
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -78,40 +95,132 @@ def similarity(a: str, b: str) -> float:
 def near_duplicates(captions: Iterable[tuple[str, str]], threshold: float = THRESHOLD) -> list[Pair]:
     """Pairs of (identifier, caption) whose captions score at least ``threshold``.
 
-    Pairs come in input order of their first, then second, item.
+    Pairs come in input order of their first, then second, item. Memory stays
+    flat in the number of captions: the captions and their shingles wait in
+    temporary files (:class:`_Texts`, :func:`_buckets`), and only one bucket of
+    the index at a time is in memory.
     """
-    ids: list[str] = []
-    texts: list[str] = []
-    sets: list[set[str]] = []
-    index: dict[str, list[int]] = defaultdict(list)
-    for identifier, caption in captions:
-        text = normalise(caption)
-        n = len(ids)
-        ids.append(identifier)
-        texts.append(text)
-        sets.append(shingles(text))
-        for shingle in sets[n]:
-            index[shingle].append(n)
-    found = []
-    for (i, j), shared in sorted(_candidates(index).items()):
-        if shared < MIN_SHARED * min(len(sets[i]), len(sets[j])):
-            continue
-        score = _score(texts[i], texts[j], threshold)
-        if score >= threshold:
-            found.append(Pair(ids[i], ids[j], round(score, 2)))
-    return found
+    with _Texts() as texts, tempfile.TemporaryFile(prefix="packager-shingles-") as hashed:
+        sizes = array("I")  # shingles per caption
+        for identifier, caption in captions:
+            text = normalise(caption)
+            texts.append(identifier, text)
+            values = array("Q", sorted({_hash(s) for s in shingles(text)}))
+            sizes.append(len(values))
+            values.tofile(hashed)
+        hashed.seek(0)
+        shared = _candidates(_groups(_buckets(hashed, sizes)), len(sizes))
+        found = []
+        for key in sorted(shared):
+            i, j = divmod(key, len(sizes))
+            if shared[key] < MIN_SHARED * min(sizes[i], sizes[j]):
+                continue
+            (first, x), (second, y) = texts[i], texts[j]
+            score = _score(x, y, threshold)
+            if score >= threshold:
+                found.append(Pair(first, second, round(score, 2)))
+        return found
 
 
-def _candidates(index: dict[str, list[int]]) -> dict[tuple[int, int], int]:
-    """Shared shingle counts of every pair that shares an indexed shingle."""
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for holders in index.values():
-        if len(holders) > COMMON:
-            continue
+def _hash(shingle: str) -> int:
+    """A shingle as 8 bytes: the same in every process (``hash()`` of a str is not)."""
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _buckets(hashed: BinaryIO, sizes: array[int]) -> Iterator[list[int]]:
+    """Every (shingle, caption) as one sortable key, ``hash << 32 | caption``, one bucket at a time.
+
+    Each shingle goes to bucket ``hash % buckets``; with at most :data:`BUCKET`
+    keys per bucket on average, memory holds about that many keys at once.
+    """
+    count = max(1, min(MAX_BUCKETS, -(-sum(sizes) // BUCKET)))
+    if count == 1:
+        yield [value << 32 | n for n, values in enumerate(_read_hashes(hashed, sizes)) for value in values]
+        return
+    files = [tempfile.TemporaryFile(prefix="packager-bucket-") for _ in range(count)]  # noqa: SIM115
+    try:
+        pending = [array("Q") for _ in range(count)]
+        for n, values in enumerate(_read_hashes(hashed, sizes)):
+            for value in values:
+                part = pending[value % count]
+                part.extend((value, n))
+                if len(part) >= FLUSH:
+                    part.tofile(files[value % count])
+                    del part[:]
+        for part, file in zip(pending, files, strict=True):
+            part.tofile(file)
+        del pending
+        for file in files:
+            file.seek(0)
+            keys: list[int] = []
+            while chunk := file.read(FLUSH * 8):  # whole (hash, caption) pairs: 16 bytes divides it
+                pairs = array("Q", chunk)
+                keys.extend(pairs[k] << 32 | pairs[k + 1] for k in range(0, len(pairs), 2))
+            file.close()
+            yield keys
+    finally:
+        for file in files:
+            file.close()
+
+
+def _read_hashes(hashed: BinaryIO, sizes: array[int]) -> Iterator[array[int]]:
+    for size in sizes:
+        values = array("Q")
+        values.fromfile(hashed, size)
+        yield values
+
+
+def _groups(buckets: Iterable[list[int]]) -> Iterator[list[int]]:
+    """The captions holding each shingle, in input order, for shingles held by 2 to :data:`COMMON` captions."""
+    for keys in buckets:
+        keys.sort()
+        run: list[int] = []
+        shingle = -1
+        for key in keys:
+            if key >> 32 != shingle:
+                if 1 < len(run) <= COMMON:
+                    yield run
+                run, shingle = [], key >> 32
+            run.append(key & 0xFFFFFFFF)
+        if 1 < len(run) <= COMMON:
+            yield run
+        del keys[:]  # the caller's loop would keep this bucket alive while the next is built
+
+
+def _candidates(groups: Iterable[list[int]], n: int) -> dict[int, int]:
+    """Shared shingle counts of every pair that shares an indexed shingle, keyed ``i * n + j`` (i < j)."""
+    shared: dict[int, int] = defaultdict(int)
+    for holders in groups:
         for a in range(len(holders)):
+            base = holders[a] * n
             for b in range(a + 1, len(holders)):
-                shared[(holders[a], holders[b])] += 1
+                shared[base + holders[b]] += 1
     return shared
+
+
+class _Texts:
+    """Identifiers and normalised captions in a temporary file, read back by position."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="packager-captions-")  # noqa: SIM115 - closed by __exit__
+        self._offsets = array("q", [0])
+
+    def __enter__(self) -> _Texts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def append(self, identifier: str, text: str) -> None:
+        data = pickle.dumps((identifier, text), protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(self._offsets[-1])
+        self._file.write(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+
+    def __getitem__(self, n: int) -> tuple[str, str]:
+        self._file.seek(self._offsets[n])
+        value: tuple[str, str] = pickle.loads(self._file.read(self._offsets[n + 1] - self._offsets[n]))
+        return value
 
 
 def _score(x: str, y: str, threshold: float) -> float:
