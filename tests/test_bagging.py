@@ -316,3 +316,35 @@ def test_every_given_payload_oxum_is_checked(tmp_path: Path) -> None:
         writer.add_bytes("a.txt", b"a")
         writer.finish([("Payload-Oxum", "999.9"), ("Payload-Oxum", "1.1")])  # the last one is right
     assert list(tmp_path.iterdir()) == []
+
+
+
+def test_the_writer_keeps_each_payload_files_digests_in_about_220_bytes(tmp_path: Path) -> None:
+    """The digests are the only per-file table a run keeps (the manifests need them):
+    raw bytes, given back as hex. Hex strings in a dict took about 560 bytes per file
+    (besides its name, which the manifests need)."""
+    import tracemalloc
+
+    count = 3000
+    digests = {"sha256": hashlib.sha256(b"x").hexdigest(), "sha512": hashlib.sha512(b"x").hexdigest()}
+    with BagWriter(tmp_path, "many") as writer:
+        names = [f"objects/name of a photograph {n:05d}.jpg" for n in range(count)]
+        writer.path_for(names[0]).parent.mkdir(parents=True, exist_ok=True)
+        stats = []
+        for name in names:
+            target = writer.path_for(name)
+            target.write_bytes(b"x")
+            stats.append(target.stat())
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for name, stat in zip(names, stats, strict=True):  # each file's own digests, as a run hands them over
+            own = {alg: hashlib.new(alg, b"x").hexdigest() for alg in ("sha256", "sha512")}
+            writer.add_hashed(name, own, stat.st_size, stat.st_mtime_ns)
+        per_file = (tracemalloc.get_traced_memory()[0] - before) / count
+        tracemalloc.stop()
+        view = writer.payload_digests()
+        assert dict(view[f"data/{names[7]}"]) == digests
+        assert len(view) == count
+        assert per_file < 300, per_file
+        bag = writer.finish([])
+    assert manifest(bag, "sha512")[f"data/{names[-1]}"] == digests["sha512"]

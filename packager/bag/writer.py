@@ -23,6 +23,8 @@ deleted; input files copied, never moved; ``%`` in manifest paths written as
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import itertools
 import logging
 import os
 import shutil
@@ -49,9 +51,33 @@ _RESERVED_AUTO = ("Bagging-Date", "Payload-Oxum", "Bag-Size")
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
+    """One payload file: about 220 bytes besides its name, where hex digests in a dict took 560."""
+
     size: int
     mtime_ns: int  # with size, detects a change after hashing
-    digests: dict[str, str]
+    packed: bytes  # the raw digests, one after another in the writer's algorithm order
+
+
+class _Packing:
+    """Digests kept as raw bytes and given back as the hex the manifests carry."""
+
+    def __init__(self, algorithms: tuple[str, ...]) -> None:
+        self.algorithms = algorithms
+        self._spans: dict[str, slice] = {}
+        start = 0
+        for alg in algorithms:
+            size = hashlib.new(alg).digest_size
+            self._spans[alg] = slice(start, start + size)
+            start += size
+
+    def pack(self, digests: Mapping[str, str]) -> bytes:
+        return b"".join(bytes.fromhex(digests[alg]) for alg in self.algorithms)
+
+    def hex(self, packed: bytes, alg: str) -> str:
+        return packed[self._spans[alg]].hex()
+
+    def unpack(self, packed: bytes) -> dict[str, str]:
+        return {alg: self.hex(packed, alg) for alg in self.algorithms}
 
 
 class BagWriter:
@@ -72,6 +98,7 @@ class BagWriter:
         self.partial = self.out_dir / f"{self.name}.partial"
         self.issues: list[Issue] = []
         self._entries: dict[str, _Entry] = {}
+        self._packing = _Packing(self.algorithms)
         self._state = "new"
 
     # -- context management ------------------------------------------------
@@ -164,12 +191,12 @@ class BagWriter:
         if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns) or set(digests) != set(self.algorithms):
             raise _refuse(f"data/{relpath} changed after it was hashed, or was hashed with other algorithms",
                           f"data/{relpath}", "changed after hashing")
-        self._entries[relpath] = _Entry(size, mtime_ns, dict(digests))
+        self._entries[relpath] = _Entry(size, mtime_ns, self._packing.pack(digests))
 
     def payload_digests(self) -> Mapping[str, Mapping[str, str]]:
         """The digests of every payload file as the manifests give them, keyed ``data/<path>``
         (a live view, not a copy: the writer's own table is the only one kept)."""
-        return _DigestView(self._entries)
+        return _DigestView(self._entries, self._packing)
 
     # -- finishing -------------------------------------------------------------
     def finish(self, bag_info: list[tuple[str, str]]) -> Path:
@@ -194,7 +221,7 @@ class BagWriter:
         return self._publish()
 
     def _manifest(self, alg: str) -> bytes:
-        lines = (f"{self._entries[rel].digests[alg]}  data/{encode_manifest_path(rel)}\n"
+        lines = (f"{self._packing.hex(self._entries[rel].packed, alg)}  data/{encode_manifest_path(rel)}\n"
                  for rel in sorted(self._entries))
         return "".join(lines).encode("utf-8")
 
@@ -236,7 +263,7 @@ class BagWriter:
         stat = target.stat()
         if stat.st_size != digests.size:
             raise BagError(f"data/{relpath} changed while it was being hashed")
-        self._entries[relpath] = _Entry(stat.st_size, stat.st_mtime_ns, digests.hexdigests())
+        self._entries[relpath] = _Entry(stat.st_size, stat.st_mtime_ns, self._packing.pack(digests.hexdigests()))
 
     def _warn_risky_name(self, relpath: str) -> None:
         name = f"data/{relpath}"
@@ -249,11 +276,10 @@ class BagWriter:
         """Every staged file must have been hashed, and not changed since."""
         problems: list[str] = []
         data = self.partial / "data"
-        seen: set[str] = set()
+        found = 0
         for dirpath, _dirs, files in os.walk(data):
             for fname in files:
                 rel = Path(dirpath, fname).relative_to(data).as_posix()
-                seen.add(rel)
                 entry = self._entries.get(rel)
                 if entry is None:
                     problems.append(f"data/{rel} was written but never recorded; call record()")
@@ -261,19 +287,23 @@ class BagWriter:
                 stat = os.stat(Path(dirpath, fname))
                 if (stat.st_size, stat.st_mtime_ns) != (entry.size, entry.mtime_ns):
                     problems.append(f"data/{rel} changed after it was hashed; call record() again")
-        problems += [f"data/{rel} was recorded but is gone" for rel in sorted(set(self._entries) - seen)]
+                found += 1
+        if found < len(self._entries):  # rare: only then is a set of every name worth its memory
+            gone = set(self._entries) - {Path(d, f).relative_to(data).as_posix() for d, _, fs in os.walk(data) for f in fs}
+            problems += [f"data/{rel} was recorded but is gone" for rel in sorted(gone)]
         if problems:
             raise BagError("; ".join(problems), [issues.make("E402", path=self.name, problem=p) for p in problems])
 
 
 class _DigestView(Mapping[str, Mapping[str, str]]):
-    def __init__(self, entries: dict[str, _Entry]) -> None:
+    def __init__(self, entries: dict[str, _Entry], packing: _Packing) -> None:
         self._entries = entries
+        self._packing = packing
 
     def __getitem__(self, key: str) -> Mapping[str, str]:
         if not key.startswith("data/"):
             raise KeyError(key)
-        return self._entries[key[5:]].digests
+        return self._packing.unpack(self._entries[key[5:]].packed)
 
     def __iter__(self) -> Iterator[str]:
         return (f"data/{rel}" for rel in self._entries)
@@ -340,10 +370,11 @@ def _fsync_tree(root: Path) -> None:
     each is written: the syncs run side by side (``fsync`` releases the GIL) and
     files written early have mostly reached the disk by then.
     """
-    paths = [os.path.join(dirpath, name) for dirpath, _dirs, files in os.walk(root) for name in [*files, ""]]
+    paths = (os.path.join(dirpath, name) for dirpath, _dirs, files in os.walk(root) for name in [*files, ""])
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync") as pool:
-        for _ in pool.map(_fsync_dir, paths):  # a failure raises here
-            pass
+        while chunk := list(itertools.islice(paths, 512)):  # pool.map would hold a future per file at once
+            for _ in pool.map(_fsync_dir, chunk):  # a failure raises here
+                pass
 
 
 def _write_new(target: Path, data: bytes, algorithms: tuple[str, ...]) -> Digests:

@@ -96,5 +96,9 @@ class KeyedSpool(Generic[T]):
     def __len__(self) -> int:
         return len(self._index)
 
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in the order they were first put."""
+        return iter(self._index)
+
     def close(self) -> None:
         self._spool.close()

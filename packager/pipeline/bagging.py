@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -233,24 +233,45 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
 
 class _Proofs:
     """What the run measured of each embedded copy, handed to the check after writing
-    (:class:`~packager.validate.proven.Proven`): the tags read back (kept on disk) and
-    the pixel digests; the payload digests are the bag writer's own table."""
+    (:class:`~packager.validate.proven.Proven`): the tags read back and the pixel digest,
+    kept on disk together by bag path; the payload digests are the bag writer's own table."""
 
     def __init__(self) -> None:
-        self.pixels: dict[str, str] = {}
-        self.tags: KeyedSpool[dict[str, Any]] = KeyedSpool()
+        self.measured: KeyedSpool[tuple[dict[str, Any], str]] = KeyedSpool()
 
     def add(self, embedded: Embedded) -> None:
         path = embedded.item.payload or layout.object_path(embedded.item.file)
-        self.pixels[path] = embedded.item.pixel_digest
-        self.tags.put(path, embedded.read_back)
+        self.measured.put(path, (embedded.read_back, embedded.item.pixel_digest))
 
     def read(self, paths: list[str]) -> list[dict[str, Any]]:
         """The tags of each image as read back after writing, in the order asked for."""
-        return [self.tags.get(p) or {"ExifTool:Error": "not read back by the run that wrote the bag"} for p in paths]
+        found = [self.measured.get(p) for p in paths]
+        return [m[0] if m else {"ExifTool:Error": "not read back by the run that wrote the bag"} for m in found]
 
     def proven(self, writer: BagWriter) -> Proven:
-        return Proven(payload_digests=writer.payload_digests(), tags=self.read, pixel_digests=self.pixels)
+        return Proven(payload_digests=writer.payload_digests(), tags=self.read, pixel_digests=_Pixels(self.measured))
+
+
+class _Pixels(Mapping[str, str]):
+    """The pixel digests measured after writing, by bag path, read from the proofs on disk."""
+
+    def __init__(self, measured: KeyedSpool[tuple[dict[str, Any], str]]) -> None:
+        self._measured = measured
+
+    def __getitem__(self, path: str) -> str:
+        found = self._measured.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found[1]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._measured
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._measured)
+
+    def __len__(self) -> int:
+        return len(self._measured)
 
 
 def _embedded(plan: _Plan, writer: BagWriter) -> Iterator[Embedded]:
