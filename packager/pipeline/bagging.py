@@ -133,9 +133,10 @@ def _extract_while_probing(cfg: config_mod.CollectionConfig, engine: Engine,
     The reads are ExifTool's, in other processes, so they take the core that the
     analysis (Python) leaves idle. Stopped early when the analysis finds errors.
     """
-    scanned = scan(cfg.captions, cfg.images, cfg.pattern)  # once: the probes and the analysis share it
-    items = scanned[0]
+    items, scan_issues = scan(cfg.captions, cfg.images, cfg.pattern)  # once: the probes and the analysis share it
     files = [item.file for item in items if item.image is not None and item.caption is not None]
+    scanned = (Spool(items), scan_issues)  # on disk while the analysis runs: a caption and two paths each
+    del items
     images = cfg.images.resolve()
     probes: KeyedSpool[Probe] = KeyedSpool()
     stop = threading.Event()

@@ -61,7 +61,7 @@ def extract(collection_path: Path, progress: Progress | None = None, *, on_disk:
     return extract_from(load_config(collection_path), progress, on_disk=on_disk)
 
 
-Scanned = tuple[list[Item], list[Issue]]
+Scanned = tuple[Sequence[Item], list[Issue]]  # a bag run keeps the items in a Spool
 
 
 def extract_from(cfg: config_mod.CollectionConfig, progress: Progress | None = None, *, on_disk: bool = False,
@@ -84,15 +84,19 @@ def analyse_collection(cfg: config_mod.CollectionConfig, progress: Progress | No
         progress("analyse", 0, 0)  # the run has started: reading the captions and the image folder
     items, found = scanned if scanned is not None else scan(cfg.captions, cfg.images, cfg.pattern)
     found = list(found)
-    paired = [item for item in items if item.image is not None and item.caption is not None]
+    total = sum(1 for item in items if _paired(item))
     results: Spool[ItemResult] = Spool()  # unpaired items are reported by scan (E104/E105), naming both sides
-    for n, item in enumerate(paired, start=1):
+    for n, item in enumerate((item for item in items if _paired(item)), start=1):
         record, record_issues = analyse(item, cfg.info)
         results.append(ItemResult(identifier=record.identifier, file=item.file, record=record,
                                   issues=tuple(record_issues)))
         if progress:
-            progress("analyse", n, len(paired))
+            progress("analyse", n, total)
     return _near_duplicates(results), found
+
+
+def _paired(item: Item) -> bool:
+    return item.image is not None and item.caption is not None
 
 
 def _near_duplicates(results: Sequence[ItemResult]) -> Sequence[ItemResult]:
