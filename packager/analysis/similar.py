@@ -25,10 +25,10 @@ sameness and would bring back the n² pairs.
 A collection of 100,000 captions has about five million shingles, too many
 to index in memory (about 3 KB per caption as strings). Each shingle is kept
 as an 8-byte hash, the captions and hashes wait in temporary files, and the
-index is built one bucket of hashes at a time (``hash % buckets``): memory
-holds one bucket, the count of shingles shared by each candidate pair, and
-12 bytes per caption. A hash collision can only add a candidate, which the
-exact score then judges.
+index is built one bucket of hashes at a time (``hash % buckets``); when
+captions share many phrases, the candidate pairs are counted file by file
+too. Memory holds one bucket and 12 bytes per caption. A hash collision can
+only add a candidate, which the exact score then judges.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import re
 import tempfile
 import unicodedata
 from array import array
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -56,6 +56,9 @@ MIN_SHARED = 0.2
 BUCKET = 200_000
 MAX_BUCKETS = 256
 FLUSH = 4096  # values kept per bucket before they are written out
+#: Shared-shingle keys of candidate pairs counted in memory before they are spread over files.
+PAIRS_IN_MEMORY = 200_000
+PAIR_FILES = 64
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -109,17 +112,16 @@ def near_duplicates(captions: Iterable[tuple[str, str]], threshold: float = THRE
             sizes.append(len(values))
             values.tofile(hashed)
         hashed.seek(0)
-        shared = _candidates(_groups(_buckets(hashed, sizes)), len(sizes))
-        found = []
-        for key in sorted(shared):
+        found: list[tuple[int, Pair]] = []
+        for key, shared in _candidates(_groups(_buckets(hashed, sizes)), len(sizes)):
             i, j = divmod(key, len(sizes))
-            if shared[key] < MIN_SHARED * min(sizes[i], sizes[j]):
+            if shared < MIN_SHARED * min(sizes[i], sizes[j]):
                 continue
             (first, x), (second, y) = texts[i], texts[j]
             score = _score(x, y, threshold)
             if score >= threshold:
-                found.append(Pair(first, second, round(score, 2)))
-        return found
+                found.append((key, Pair(first, second, round(score, 2))))
+        return [pair for _, pair in sorted(found)]
 
 
 def _hash(shingle: str) -> int:
@@ -187,15 +189,49 @@ def _groups(buckets: Iterable[list[int]]) -> Iterator[list[int]]:
         del keys[:]  # the caller's loop would keep this bucket alive while the next is built
 
 
-def _candidates(groups: Iterable[list[int]], n: int) -> dict[int, int]:
-    """Shared shingle counts of every pair that shares an indexed shingle, keyed ``i * n + j`` (i < j)."""
-    shared: dict[int, int] = defaultdict(int)
-    for holders in groups:
-        for a in range(len(holders)):
-            base = holders[a] * n
-            for b in range(a + 1, len(holders)):
-                shared[base + holders[b]] += 1
-    return shared
+def _candidates(groups: Iterable[list[int]], n: int) -> Iterator[tuple[int, int]]:
+    """Every pair that shares an indexed shingle, keyed ``i * n + j`` (i < j), with how many it shares.
+
+    Each shared shingle of a pair is one 8-byte key. Up to :data:`PAIRS_IN_MEMORY`
+    keys are counted in memory; beyond that the keys go to :data:`PAIR_FILES`
+    temporary files by ``key % PAIR_FILES`` and each file is counted in turn, so
+    a collection whose captions share many phrases does not hold a count for
+    every pair at once. Pairs come in no particular order.
+    """
+    pending = array("Q")
+    files: list[BinaryIO] = []
+    try:
+        for holders in groups:
+            for a in range(len(holders)):
+                base = holders[a] * n
+                pending.extend(base + later for later in holders[a + 1:])
+            if len(pending) >= PAIRS_IN_MEMORY:
+                files = files or [tempfile.TemporaryFile(prefix="packager-pairs-") for _ in range(PAIR_FILES)]  # noqa: SIM115
+                _spill(pending, files)
+        if not files:
+            yield from Counter(pending).items()
+            return
+        _spill(pending, files)
+        for file in files:
+            file.seek(0)
+            counts: Counter[int] = Counter()
+            while chunk := file.read(FLUSH * 8):
+                counts.update(array("Q", chunk))
+            file.close()
+            yield from counts.items()
+            del counts
+    finally:
+        for file in files:
+            file.close()
+
+
+def _spill(pending: array[int], files: list[BinaryIO]) -> None:
+    parts = [array("Q") for _ in files]
+    for key in pending:
+        parts[key % len(files)].append(key)
+    for part, file in zip(parts, files, strict=True):
+        part.tofile(file)
+    del pending[:]
 
 
 class _Texts:
