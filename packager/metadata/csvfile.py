@@ -127,10 +127,10 @@ def read_metadata_csv(data: bytes) -> CsvReading:
     text = data[3:].decode("utf-8", "surrogateescape") if reading.bom else data.decode("utf-8", "surrogateescape")
     records = _csv_records(_physical_lines(text))
     first = next(records, None)
-    header_problem = _header_problem(first)
-    if header_problem:
+    header_trouble = header_problem(first)
+    if header_trouble:
         reading.usable = False
-        reading.problems.append(CsvProblem(1, header_problem))
+        reading.problems.append(CsvProblem(1, header_trouble))
         return reading
     assert first is not None and first[1] is not None
     header = first[1]
@@ -138,8 +138,8 @@ def read_metadata_csv(data: bytes) -> CsvReading:
     for line, cells, error in records:
         if cells is not None and not any(cells):
             continue  # a blank row (spreadsheets write them, as wide as they like): nothing to describe
-        problem = _row_problem(cells, error, header, seen)
-        filename = cells[0] if cells else _first_cell(error)
+        problem = row_problem(cells, error, header, seen)
+        filename = cells[0] if cells else first_cell(error)
         if problem:
             reading.problems.append(CsvProblem(line, problem, filename or None))
             continue
@@ -179,7 +179,7 @@ def _csv_records(lines: list[str]) -> Iterator[tuple[int, list[str] | None, str 
             pos = start
 
 
-def _first_cell(error: str | None) -> str:
+def first_cell(error: str | None) -> str:
     """The filename cell of a record the csv module refused, read leniently from its first line."""
     if not error:
         return ""
@@ -195,7 +195,7 @@ def _not_utf8(cells: list[str]) -> int | None:
     return next((i for i, c in enumerate(cells, start=1) if any("\udc80" <= ch <= "\udcff" for ch in c)), None)
 
 
-def _header_problem(first: tuple[int, list[str] | None, str | None] | None) -> str | None:
+def header_problem(first: tuple[int, list[str] | None, str | None] | None) -> str | None:
     """Why line 1 is not a usable header (all reasons at once), or None."""
     if first is None or (first[1] is not None and not first[1]):
         return "the first line is empty; it must be the header, starting with the column 'filename'"
@@ -219,7 +219,7 @@ def _csv_message(error: str | None) -> str:
     return _CSV_ERRORS.get(message, message) + runs_on
 
 
-def _row_problem(cells: list[str] | None, error: str | None, header: list[str], seen: dict[str, int]) -> str | None:
+def row_problem(cells: list[str] | None, error: str | None, header: list[str], seen: dict[str, int]) -> str | None:
     """Why one record cannot be used, or None."""
     if cells is None:
         return _csv_message(error)

@@ -123,14 +123,14 @@ def read_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]
     if unterminated:
         lines.append(last)
     by_line: dict[int, list[str]] = {}
-    header = _header_problem_of(lines)
+    header = header_problem_of(lines)
     if header:
         by_line[1] = [header]
     entries: dict[str, dict[str, str]] = {}
     first_line: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         known = len(entries)
-        problem = _parse_line(line, entries)
+        problem = parse_line(line, entries)
         if problem:
             by_line.setdefault(number, []).append(problem)
         if len(entries) > known:  # a new path: remember where it first appeared
@@ -149,7 +149,7 @@ def read_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str]
     return list(entries.items()), problems
 
 
-def _header_problem_of(lines: list[str]) -> str | None:
+def header_problem_of(lines: list[str]) -> str | None:
     first = lines[0].rstrip("\r") if lines else ""
     if first == ORIGINALS_MAGIC:
         return None
@@ -159,7 +159,7 @@ def _header_problem_of(lines: list[str]) -> str | None:
     return f"missing the header line {ORIGINALS_MAGIC!r}"
 
 
-def _parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
+def parse_line(line: str, entries: dict[str, dict[str, str]]) -> str | None:
     """Add one checksum line to ``entries``; return the problem with it, if any."""
     if line.startswith("#") or line == "":
         return None

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO
 
-from packager.metadata.csvfile import CsvProblem, CsvRow, _first_cell, _header_problem, _row_problem
+from packager.metadata.csvfile import CsvProblem, CsvRow, first_cell, header_problem, row_problem
 
 
 class CsvStream:
@@ -36,7 +36,7 @@ class CsvStream:
     def __iter__(self) -> Iterator[CsvRow | CsvProblem]:
         records = _csv_records(self._lines)
         first = next(records, None)
-        problem = _header_problem(first)
+        problem = header_problem(first)
         if problem:
             self.usable = False
             yield CsvProblem(1, problem)
@@ -47,9 +47,9 @@ class CsvStream:
         for line, cells, error in records:
             if cells is not None and not any(cells):
                 continue  # a blank row: nothing to describe
-            problem = _row_problem(cells, error, header, seen)
+            problem = row_problem(cells, error, header, seen)
             if problem:
-                filename = cells[0] if cells else _first_cell(error)
+                filename = cells[0] if cells else first_cell(error)
                 yield CsvProblem(line, problem, filename or None)
                 continue
             assert cells is not None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from packager.metadata.originals import ALGORITHMS, ManifestProblem, _header_problem_of, _parse_line
+from packager.metadata.originals import ALGORITHMS, ManifestProblem, header_problem_of, parse_line
 
 _BITS = 16  # the low bits hold the algorithms seen, the others the line an original first appears on
 
@@ -74,15 +74,15 @@ def read_originals(lines: Iterable[bytes]) -> tuple[list[str], list[ManifestProb
         last = raw
         line = line[:-1] if line.endswith("\n") else line
         if number == 1:
-            header = _header_problem_of([line])
+            header = header_problem_of([line])
             if header:
                 by_line[1] = [header]
         seen.line = number
-        problem = _parse_line(line, seen)  # type: ignore[arg-type]  # a stand-in for its entries dict
+        problem = parse_line(line, seen)  # type: ignore[arg-type]  # a stand-in for its entries dict
         if problem:
             by_line.setdefault(number, []).append(problem)
     if number == 0:  # an empty file: the header is missing
-        by_line[1] = [str(_header_problem_of([]))]
+        by_line[1] = [str(header_problem_of([]))]
     unterminated = not last.endswith(b"\n")
     if unterminated:
         by_line.setdefault(number, []).append("no line break at the end of the file")
