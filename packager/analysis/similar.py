@@ -57,7 +57,7 @@ BUCKET = 200_000
 MAX_BUCKETS = 256
 FLUSH = 4096  # values kept per bucket before they are written out
 #: Shared-shingle keys of candidate pairs counted in memory before they are spread over files.
-PAIRS_IN_MEMORY = 200_000
+PAIRS_IN_MEMORY = 100_000  # about 10 MB of counts at most
 PAIR_FILES = 64
 _WORD = re.compile(r"\w+", re.UNICODE)
 
