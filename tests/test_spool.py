@@ -47,3 +47,12 @@ def test_a_keyed_spool_finds_values_by_key_and_lists_its_keys_in_order() -> None
     assert "data/objects/a.jpg" in spool and "data/objects/c.jpg" not in spool
     assert len(spool) == 2
     assert list(spool) == ["data/objects/b.jpg", "data/objects/a.jpg"]
+
+
+def test_a_value_taken_from_a_keyed_spool_is_forgotten() -> None:
+    spool: KeyedSpool[int] = KeyedSpool()
+    spool.put("a", 1)
+    spool.put("b", 2)
+    assert spool.take("a") == 1
+    assert spool.take("a") is None and spool.get("a") is None and "a" not in spool
+    assert len(spool) == 1 and list(spool) == ["b"] and spool.get("b") == 2

@@ -28,9 +28,9 @@ import itertools
 import logging
 import os
 import shutil
+import struct
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -49,29 +49,31 @@ LOG = logging.getLogger(__name__)
 _RESERVED_AUTO = ("Bagging-Date", "Payload-Oxum", "Bag-Size")
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One payload file: about 220 bytes besides its name, where hex digests in a dict took 560."""
-
-    size: int
-    mtime_ns: int  # with size, detects a change after hashing
-    packed: bytes  # the raw digests, one after another in the writer's algorithm order
+_STAT = struct.Struct("<qq")  # size, mtime_ns: with size, the time detects a change after hashing
 
 
 class _Packing:
-    """Digests kept as raw bytes and given back as the hex the manifests carry."""
+    """Each payload file as one bytes value: its size and modification time, then its raw
+    digests in the writer's algorithm order (about 180 bytes besides its name, where hex
+    digests in a dict took 560), given back as the hex the manifests carry."""
 
     def __init__(self, algorithms: tuple[str, ...]) -> None:
         self.algorithms = algorithms
         self._spans: dict[str, slice] = {}
-        start = 0
+        start = _STAT.size
         for alg in algorithms:
             size = hashlib.new(alg).digest_size
             self._spans[alg] = slice(start, start + size)
             start += size
 
-    def pack(self, digests: Mapping[str, str]) -> bytes:
-        return b"".join(bytes.fromhex(digests[alg]) for alg in self.algorithms)
+    def pack(self, size: int, mtime_ns: int, digests: Mapping[str, str]) -> bytes:
+        return _STAT.pack(size, mtime_ns) + b"".join(bytes.fromhex(digests[alg]) for alg in self.algorithms)
+
+    @staticmethod
+    def stat(packed: bytes) -> tuple[int, int]:
+        """(size, mtime_ns)"""
+        size, mtime_ns = _STAT.unpack_from(packed)
+        return size, mtime_ns
 
     def hex(self, packed: bytes, alg: str) -> str:
         return packed[self._spans[alg]].hex()
@@ -97,7 +99,7 @@ class BagWriter:
         self.final = self.out_dir / self.name
         self.partial = self.out_dir / f"{self.name}.partial"
         self.issues: list[Issue] = []
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, bytes] = {}  # relpath -> _Packing.pack(...)
         self._packing = _Packing(self.algorithms)
         self._state = "new"
 
@@ -191,7 +193,7 @@ class BagWriter:
         if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns) or set(digests) != set(self.algorithms):
             raise _refuse(f"data/{relpath} changed after it was hashed, or was hashed with other algorithms",
                           f"data/{relpath}", "changed after hashing")
-        self._entries[relpath] = _Entry(size, mtime_ns, self._packing.pack(digests))
+        self._entries[relpath] = self._packing.pack(size, mtime_ns, digests)
 
     def payload_digests(self) -> Mapping[str, Mapping[str, str]]:
         """The digests of every payload file as the manifests give them, keyed ``data/<path>``
@@ -203,7 +205,7 @@ class BagWriter:
         """Write all tag files, sync, and rename the staging directory into place."""
         self._require_open()
         self._check_payload_complete()
-        octets = sum(e.size for e in self._entries.values())
+        octets = sum(self._packing.stat(e)[0] for e in self._entries.values())
         info = _complete_bag_info(list(bag_info), octets, len(self._entries), self.bagging_date)
         # bagit.txt is what makes a folder a bag: written last, so that a staging
         # folder left by a crash is not a bag even to a tool that ignores its name.
@@ -221,7 +223,7 @@ class BagWriter:
         return self._publish()
 
     def _manifest(self, alg: str) -> bytes:
-        lines = (f"{self._packing.hex(self._entries[rel].packed, alg)}  data/{encode_manifest_path(rel)}\n"
+        lines = (f"{self._packing.hex(self._entries[rel], alg)}  data/{encode_manifest_path(rel)}\n"
                  for rel in sorted(self._entries))
         return "".join(lines).encode("utf-8")
 
@@ -263,7 +265,7 @@ class BagWriter:
         stat = target.stat()
         if stat.st_size != digests.size:
             raise BagError(f"data/{relpath} changed while it was being hashed")
-        self._entries[relpath] = _Entry(stat.st_size, stat.st_mtime_ns, self._packing.pack(digests.hexdigests()))
+        self._entries[relpath] = self._packing.pack(stat.st_size, stat.st_mtime_ns, digests.hexdigests())
 
     def _warn_risky_name(self, relpath: str) -> None:
         name = f"data/{relpath}"
@@ -285,7 +287,7 @@ class BagWriter:
                     problems.append(f"data/{rel} was written but never recorded; call record()")
                     continue
                 stat = os.stat(Path(dirpath, fname))
-                if (stat.st_size, stat.st_mtime_ns) != (entry.size, entry.mtime_ns):
+                if (stat.st_size, stat.st_mtime_ns) != self._packing.stat(entry):
                     problems.append(f"data/{rel} changed after it was hashed; call record() again")
                 found += 1
         if found < len(self._entries):  # rare: only then is a set of every name worth its memory
@@ -296,14 +298,14 @@ class BagWriter:
 
 
 class _DigestView(Mapping[str, Mapping[str, str]]):
-    def __init__(self, entries: dict[str, _Entry], packing: _Packing) -> None:
+    def __init__(self, entries: dict[str, bytes], packing: _Packing) -> None:
         self._entries = entries
         self._packing = packing
 
     def __getitem__(self, key: str) -> Mapping[str, str]:
         if not key.startswith("data/"):
             raise KeyError(key)
-        return self._packing.unpack(self._entries[key[5:]].packed)
+        return self._packing.unpack(self._entries[key[5:]])
 
     def __iter__(self) -> Iterator[str]:
         return (f"data/{rel}" for rel in self._entries)

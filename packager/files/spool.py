@@ -90,6 +90,11 @@ class KeyedSpool(Generic[T]):
         index = self._index.get(key)
         return None if index is None else self._spool[index]
 
+    def take(self, key: str) -> T | None:
+        """The value, forgotten here: its key no longer takes memory (the bytes stay on disk)."""
+        index = self._index.pop(key, None)
+        return None if index is None else self._spool[index]
+
     def __contains__(self, key: object) -> bool:
         return key in self._index
 

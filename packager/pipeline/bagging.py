@@ -286,7 +286,7 @@ def _embedded(plan: _Plan, writer: BagWriter) -> Iterator[Embedded]:
             chunk = items[start:start + size]
             yield Job(tuple(chunk), tuple(str(images / i.file) for i in chunk),
                       tuple(str(writer.path_for(f"{layout.OBJECTS}/{i.file}").resolve()) for i in chunk),
-                      tuple(plan.probes.get(i.file) for i in chunk))
+                      tuple(plan.probes.take(i.file) for i in chunk))  # each probe is used once
 
     count = octets = 0
     for results in plan.engine.map(run_job, jobs()):
