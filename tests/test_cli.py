@@ -319,3 +319,46 @@ def test_bag_help_says_what_the_new_options_do() -> None:
     text = " ".join(run_cli("bag", "--help").stdout.split())
     assert "--bagging-date YYYY-MM-DD" in text and "SOURCE_DATE_EPOCH" in text
     assert "--scheduler tcp://HOST:PORT" in text and "Dask" in text
+
+
+
+class _Mallopt:
+    """Stands in for glibc's mallopt: records each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.argtypes: object = None
+
+    def __call__(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+def test_the_cli_keeps_glibc_to_two_malloc_arenas_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+    import importlib
+    import types
+
+    cli_main = importlib.import_module("packager.cli.main")  # the module: packager.cli.main is also the function
+
+    mallopt = _Mallopt()
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: types.SimpleNamespace(mallopt=mallopt))
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    cli_main.fewer_malloc_arenas()
+    assert mallopt.calls == [(-8, 2)]  # M_ARENA_MAX in glibc's malloc.h
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    cli_main.fewer_malloc_arenas()
+    assert mallopt.calls == [(-8, 2)]  # the user's own setting wins
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: types.SimpleNamespace())  # a C library without mallopt
+    cli_main.fewer_malloc_arenas()
+    assert mallopt.calls == [(-8, 2)]
+
+
+def test_glibc_accepts_the_arena_setting() -> None:
+    import ctypes
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc only")
+    assert ctypes.CDLL(None).mallopt(-8, 2) == 1  # glibc returns 1 on success
