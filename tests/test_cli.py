@@ -87,11 +87,15 @@ def test_missing_collection_is_a_configuration_error(tmp_path: Path) -> None:
 def test_bad_config_names_the_field(tmp_path: Path) -> None:
     shutil.copytree(COLLECTION, tmp_path / "c")
     toml = tmp_path / "c" / "collection.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("[source]", "[source]\npattern2 = 1\n", 1)
-                    .replace('pattern = "Surv - {n:03d}.jpg"', 'pattern = "Surv.jpg"'), encoding="utf-8")
+    good = toml.read_text(encoding="utf-8")
+    toml.write_text(good.replace('pattern = "Surv - {n:03d}.jpg"', 'pattern = "Surv.jpg"'), encoding="utf-8")
     result = run_cli("bag", tmp_path / "c", "--out", tmp_path / "bags")
     assert result.code == EXIT_ENVIRONMENT
     assert "pattern must contain {n}" in result.stderr
+    toml.write_text(good.replace("[source]", "[source]\npattern2 = 1\n", 1), encoding="utf-8")  # was ignored
+    result = run_cli("bag", tmp_path / "c", "--out", tmp_path / "bags", "--json")
+    assert result.code == EXIT_ENVIRONMENT
+    assert "[source] has an unknown key 'pattern2' (did you mean pattern?)" in json.loads(result.stdout)["error"]["message"]
     assert not (tmp_path / "bags").exists()
 
 

@@ -66,6 +66,43 @@ def test_bad_description_names_the_field(tmp_path: Path, text: str, words: str) 
     assert err.value.issues[0].code == "E003"
 
 
+@pytest.mark.parametrize("text, words", [
+    # a misspelt table or key was ignored without a word (exit 0); each is now named, with the nearest known one
+    (GOOD.replace("[bag-info]", "[bag_info]"), "unknown table [bag_info] (did you mean [bag-info]?)"),
+    (GOOD.replace("[collection]", "[colection]"), "unknown table [colection] (did you mean [collection]?)"),
+    (GOOD + '[Defaults]\ncountry = "China"\n', "unknown table [Defaults] (did you mean [defaults]?)"),
+    (GOOD + "[extra]\na = 1\n", "unknown table [extra]. The tables are [collection], [source], [defaults], "
+                               "[bag-info]"),
+    ('zzz = 1\n' + GOOD, "unknown key 'zzz' outside any table."),
+    ('title = "x"\n' + GOOD, "title is outside any table: put it under [collection]"),
+    ('captions = "c.txt"\n' + GOOD, "captions is outside any table: put it under [source]"),
+    (GOOD.replace("pattern =", 'reveiw = "r.csv"\npattern ='),
+     "[source] has an unknown key 'reveiw' (did you mean review?). Known keys: captions, images, pattern, review"),
+    (GOOD.replace('language = "en"', 'langauge = "en"'),
+     "[collection] has an unknown key 'langauge' (did you mean language?)"),
+    (GOOD.replace('language = "en"', 'Creator = "X"'), "[collection] has an unknown key 'Creator' (did you mean creator?)"),
+    (GOOD.replace('language = "en"', 'colour = "blue"'), "[collection] has an unknown key 'colour'. Known keys: "),
+    (GOOD + '[defaults]\ncountri = "China"\n', "[defaults] has an unknown key 'countri' (did you mean country?)"),
+    (GOOD + '[defaults]\nprovince-state = "Zhejiang"\n',
+     "[defaults] has an unknown key 'province-state' (did you mean province_state?)"),
+])
+def test_unknown_tables_and_keys_are_errors_with_the_nearest_known_name(tmp_path: Path, text: str,
+                                                                          words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    assert words in err.value.message
+    assert err.value.exit_code == EXIT_ENVIRONMENT and err.value.issues[0].code == "E003"
+
+
+def test_every_known_table_and_key_loads(tmp_path: Path) -> None:
+    text = GOOD.replace('pattern = "img-{n:02d}.jpg"', 'pattern = "img-{n:02d}.jpg"\nreview = "sheet.csv"')
+    text += '[defaults]\ncity = "Hangzhou"\nprovince_state = "Zhejiang"\ncountry = "China"\n'
+    text += 'country_code = "CHN"\nkeywords = ["surveillance"]\n'
+    cfg = config.load(write(tmp_path, text))
+    assert cfg.review == tmp_path.resolve() / "sheet.csv"
+    assert cfg.info.default_location.city == "Hangzhou" and cfg.info.default_keywords == ("surveillance",)
+
+
 def test_missing_and_unparsable_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         config.load(tmp_path)

@@ -18,8 +18,10 @@ names none, and ``keywords`` added to every item.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,9 @@ _LIST_KEYS = ("creator", "contributor", "subject")
 _TEXT_KEYS = ("identifier", "title", "description", "language", "rights", "publisher", "date",
               "coverage", "source", "credit", "digital_source_type", "contact")
 _BAG_INFO_RESERVED = ("Payload-Oxum", "Bag-Size", "Bagging-Date", "Bag-Software-Agent")
+_SOURCE_KEYS = ("captions", "images", "pattern", "review")
+_TABLES = {"collection": _TEXT_KEYS + _LIST_KEYS, "source": _SOURCE_KEYS,
+           "defaults": _DEFAULT_PLACE_KEYS + ("keywords",), "bag-info": ()}  # [bag-info] labels are free
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,10 @@ def load(collection: Path) -> CollectionConfig:
         issue = issues.make("E002", path=str(path), error=str(exc))
         raise ConfigError(f"{path}: {issue.message}", [issue]) from exc
     root = path.parent.resolve()
+    _refuse_unknown_tables(data, path)
     info = _collection_info(data.get("collection"), path)
     source = _table(data, "source", path)
+    _refuse_unknown(source, _SOURCE_KEYS, "[source]", path)
     captions = _required_text(source, "captions", "[source]", path)
     images = _required_text(source, "images", "[source]", path)
     pattern = source.get("pattern")
@@ -110,10 +117,7 @@ def _with_defaults(info: CollectionInfo, table: Any, path: Path) -> CollectionIn
     """``info`` with the ``[defaults]`` place (completed from the gazetteer) and keywords."""
     if not isinstance(table, dict):
         raise config_error("[defaults] must be a table", path)
-    unknown = sorted(set(table) - set(_DEFAULT_PLACE_KEYS) - {"keywords"})
-    if unknown:
-        raise config_error(f"[defaults] has an unknown key {unknown[0]!r}; known keys: "
-                    f"{', '.join(_DEFAULT_PLACE_KEYS + ('keywords',))}", path)
+    _refuse_unknown(table, _TABLES["defaults"], "[defaults]", path)
     place = {}
     for key in _DEFAULT_PLACE_KEYS:
         if key in table:
@@ -135,6 +139,37 @@ def _default_location(place: dict[str, str]) -> Location:
     (:func:`packager.analysis.overrides.with_default_place`): this stage knows no places."""
     return Location(city=place.get("city", ""), province_state=place.get("province_state", ""),
                     country=place.get("country", ""), country_code=place.get("country_code", ""))
+
+
+def _refuse_unknown_tables(data: dict[str, Any], path: Path) -> None:
+    """Every top-level name is one of the known tables; a key that belongs in one is pointed there."""
+    for name, value in data.items():
+        if name in _TABLES:
+            continue
+        owner = next((table for table, keys in _TABLES.items() if name in keys), None)
+        if owner is not None and not isinstance(value, dict):
+            raise config_error(f"{name} is outside any table: put it under [{owner}]", path)
+        what = f"table [{name}]" if isinstance(value, dict) else f"key {name!r} outside any table"
+        raise config_error(f"unknown {what}{_nearest(name, list(_TABLES), '[{}]')}. The tables are "
+                           f"{', '.join(f'[{t}]' for t in _TABLES)}", path)
+
+
+def _refuse_unknown(keys: Iterable[str], known: tuple[str, ...], where: str, path: Path) -> None:
+    """An error for the first key of ``keys`` that ``known`` lacks, with the nearest known key."""
+    for key in keys:
+        if key not in known:
+            raise config_error(f"{where} has an unknown key {key!r}{_nearest(key, list(known), '{}')}. "
+                               f"Known keys: {', '.join(known)}", path)
+
+
+def _nearest(name: str, known: list[str], form: str) -> str:
+    """ " (did you mean X?)" for the known name closest to ``name`` (case, ``_`` and ``-`` aside), or ""."""
+    def plain(text: str) -> str:
+        return text.lower().replace("_", "-")
+
+    by_plain = {plain(k): k for k in known}
+    close = difflib.get_close_matches(plain(name), list(by_plain), n=1, cutoff=0.6)
+    return f" (did you mean {form.format(by_plain[close[0]])}?)" if close else ""
 
 
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
@@ -167,8 +202,7 @@ def _collection_info(table: Any, path: Path) -> CollectionInfo:
                 raise config_error(f"[collection] {key} must be a string", path)
             values[key] = value.strip()
         else:
-            raise config_error(f"[collection] has an unknown key {key!r}; known keys: "
-                        f"{', '.join(_TEXT_KEYS + _LIST_KEYS)}", path)
+            _refuse_unknown([key], _TABLES["collection"], "[collection]", path)
     for key in ("identifier", "title"):
         if not values.get(key):
             raise config_error(f"[collection] {key} is required", path)
