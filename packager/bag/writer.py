@@ -42,7 +42,8 @@ from packager.model import Issue
 from .format import check_relpath, encode_manifest_path, format_bag_info, human_size
 from .format import refuse as _refuse
 
-__all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_relpath", "encode_manifest_path", "format_bag_info"]
+__all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_out_dir", "check_relpath", "encode_manifest_path",
+           "format_bag_info", "make_out_dir"]
 
 LOG = logging.getLogger(__name__)
 
@@ -325,6 +326,32 @@ def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int,
                           "bag-info.txt", "wrong Payload-Oxum")
     auto = {"Bagging-Date": bagging_date.isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
     return info + [(label, auto[label]) for label in _RESERVED_AUTO if label.lower() not in given]
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse (E402), before any work, an output folder that cannot be made or written in:
+    a path naming a file, under a file, or in a folder this user may not write to."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _refuse(f"cannot write bags into {out_dir}: it is a file, not a folder; give --out a folder",
+                      str(out_dir), "a file, not a folder")
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise _refuse(f"cannot make {out_dir}: {existing} is a file, not a folder; give --out a folder",
+                      str(out_dir), f"{existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _refuse(f"cannot write in {existing}: permission denied; give --out a folder you may write to",
+                      str(out_dir), "permission denied")
+
+
+def make_out_dir(out_dir: Path) -> None:
+    """Create the output folder (and its parents); a failure is E402 naming it and the cause."""
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(Path(out_dir), exc) from exc
 
 
 def _check_name(name: str) -> str:

@@ -23,6 +23,7 @@ The originals are only ever read.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,6 +123,11 @@ def probe(originals: tuple[str, ...]) -> list[Probe | None]:
             if o in found and "ExifTool:Error" not in tags[o] else None for o in originals]
 
 
+#: Failures of the output side while copying: a full disk or quota, a read-only or too small file system.
+#: They say nothing about the original, and every later item would meet them too.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
 def embed_batch(job: Job, et: ExifTool) -> list[Embedded]:
     """Copy, embed, verify and prove every item of ``job``; results in the job's order.
 
@@ -163,8 +169,12 @@ def _copy(w: _Work) -> None:
         w.digests = copy_with_digests(w.original, w.staged, ALGORITHMS, also=(proof.feed,))
         w.octets = os.path.getsize(w.staged)
         w.stat = (before.st_size, before.st_mtime_ns) if w.octets == before.st_size else (-1, -1)
-    except OSError as exc:  # this item cannot be packaged; the others still can
-        w.found.append(issues.make("E306", path=w.item.file, file=w.original, error=f"{type(exc).__name__}: {exc}"))
+    except OSError as exc:  # this item cannot be packaged; the others still can, unless the output failed
+        if exc.errno in OUTPUT_ERRNOS or (exc.filename is not None and os.fspath(exc.filename) == os.fspath(w.staged)):
+            w.found.append(issues.make("E402", path=os.fspath(w.staged), problem=exc.strerror or str(exc)))
+        else:
+            w.found.append(issues.make("E306", path=w.item.file, file=w.original,
+                                       error=f"{type(exc).__name__}: {exc}"))
         w.result = Embedded(replace(w.item, issues=tuple(w.found)))
         return
     w.before = proof.hexdigest()

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from packager import __version__
-from packager.bag.writer import BagWriter
+from packager.bag.writer import BagWriter, check_out_dir, make_out_dir
 from packager.collection import config as config_mod
 from packager.collection.scan import scan
 from packager.embed.batch import BATCH, Embedded, Job, Probe, probe
 from packager.embed.batch import run as run_job
 from packager.engine import Engine, dask_engine, local_engine
-from packager.errors import UsageError
+from packager.errors import BagError, UsageError
 from packager.files.exiftool import exiftool_version, find_exiftool
 from packager.files.spool import KeyedSpool, Spool
 from packager.metadata import crosswalk, layout
@@ -96,6 +96,7 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     """
     when = resolve_bagging_date(bagging_date)
     cfg = load_config(collection_path)
+    check_out_dir(out_dir)  # E402 before any work: --out names a file, or a folder we may not write in
     version = exiftool_version(find_exiftool())  # E004/E005 before any work
     with _engine(scheduler, workers) as engine:
         extraction, probes = _extract_while_probing(cfg, engine, progress)
@@ -202,7 +203,7 @@ def _replace(plan: _Plan, final: Path, aside: Path) -> BagRun:
 
 def _build(plan: _Plan, out_dir: Path) -> BagRun:
     extraction, cfg, version = plan.extraction, plan.extraction.config, plan.exiftool_version
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out_dir)
     done: Spool[ItemResult] = Spool()  # the items as embedded, kept on disk for the report
     with ExitStack() as stack:
         try:
@@ -210,6 +211,7 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
                 sidecars = stack.enter_context(Sidecars(writer, cfg, software(version)))
                 proofs, failed = _Proofs(), False
                 for embedded in _embedded(plan, writer):
+                    _stop_if_output_failed(embedded, out_dir)
                     done.append(embedded.item)
                     failed = failed or embedded.failed
                     if failed:
@@ -230,6 +232,17 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
     validation = validate(bag, progress=plan.progress, proven=proven)
     return BagRun(extraction=extraction, items=done, bag=bag, validation=validation,
                   exiftool_version=version, bag_issues=written)
+
+
+def _stop_if_output_failed(embedded: Embedded, out_dir: Path) -> None:
+    """A full disk (or a read-only one) fails every item alike: one error naming the output, not one per item.
+
+    The staging folder is removed on the way out; the originals and any earlier bag are untouched.
+    """
+    for issue in embedded.item.issues:
+        if issue.code == "E402":
+            raise BagError(f"could not write the bag in {out_dir}: {issue.message.rsplit(': ', 1)[-1]} "
+                           f"(at {issue.path}); free space or choose another --out, then run again", [issue])
 
 
 class _Proofs:
