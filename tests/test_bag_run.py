@@ -179,3 +179,61 @@ def test_bag_json_streams_its_items_and_prints_the_same_document() -> None:
         render.write_json({**document, "items": render.LazyItems(iter(given), dict)}, parts.append)
         assert "".join(parts) == render.to_json({**document, "items": given}) + "\n"
         assert len(parts) == len(given) + 2  # the head, each item on its own, the tail
+
+
+def test_the_bag_is_checked_under_its_staging_name_and_named_only_when_valid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from packager.pipeline import bagging
+
+    out, seen = tmp_path / "bags", []
+    real = bagging.validate
+
+    def watching(bag: Path, **kwargs: Any) -> Any:
+        seen.append((bag.name, sorted(p.name for p in out.iterdir())))
+        return real(bag, **kwargs)
+
+    monkeypatch.setattr(bagging, "validate", watching)
+    run = pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
+    assert run.ok and run.bag == out / "surveillance-china-photo-essay"
+    name = run.bag.name
+    assert seen == [(f"{name}.partial", [f"{name}.partial"])]  # checked before it had its name
+    assert run.validation is not None and run.validation.path == run.bag and run.validation.bagit.name == name
+    assert sorted(p.name for p in out.iterdir()) == [name]
+
+
+def test_an_interrupt_during_the_check_leaves_no_bag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or a kill that Python sees) while the new bag is being checked: before this change the
+    bag had already taken its name, so a finished-looking bag that was never checked stayed behind
+    and the next run refused it (E401)."""
+    from packager.pipeline import bagging
+
+    def interrupted(bag: Path, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bagging, "validate", interrupted)
+    out = tmp_path / "bags"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
+    assert list(out.iterdir()) == []
+    monkeypatch.undo()
+    assert pipeline.build_bag(COLLECTION, out, bagging_date=DATE).ok  # the next run is not refused
+
+
+def test_a_bag_that_fails_its_own_check_never_takes_its_name(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace as swap
+
+    from packager import issues
+    from packager.pipeline import bagging
+
+    real = bagging.validate
+
+    def broken(bag: Path, **kwargs: Any) -> Any:
+        return swap(real(bag, **kwargs), problems=(issues.make("E501", problem="pretend it is broken"),))
+
+    monkeypatch.setattr(bagging, "validate", broken)
+    out = tmp_path / "bags"
+    run = pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
+    assert not run.ok and run.bag == out / ".surveillance-china-photo-essay.rejected"
+    assert sorted(p.name for p in out.iterdir()) == [".surveillance-china-photo-essay.rejected"]
+    assert (run.bag / "bagit.txt").is_file()  # kept whole, for inspection

@@ -126,7 +126,7 @@ class BagWriter:
         self._state = "closed"
         _remove(self.partial)
         if exc_type is None:
-            raise BagError(f"bag {self.name}: finish() was not called; the staged files were discarded")
+            raise BagError(f"bag {self.name}: finish() or publish() was not called; the staged files were discarded")
         LOG.info("bag %s not finished (%s); staging directory removed", self.name, exc_type.__name__)
 
     # -- payload -------------------------------------------------------------
@@ -204,6 +204,15 @@ class BagWriter:
     # -- finishing -------------------------------------------------------------
     def finish(self, bag_info: list[tuple[str, str]]) -> Path:
         """Write all tag files, sync, and rename the staging directory into place."""
+        self.seal(bag_info)
+        return self.publish()
+
+    def seal(self, bag_info: list[tuple[str, str]]) -> Path:
+        """Write all tag files; the bag is complete but keeps its staging name until :meth:`publish`.
+
+        A caller that checks the bag before it takes its name validates the folder returned
+        here; an exception before :meth:`publish` still removes it.
+        """
         self._require_open()
         self._check_payload_complete()
         octets = sum(self._packing.stat(e)[0] for e in self._entries.values())
@@ -221,7 +230,8 @@ class BagWriter:
             lines = "".join(f"{tag_digests[name][alg]}  {name}\n" for name in sorted(tag_digests))
             self._write_tag(f"tagmanifest-{alg}.txt", lines.encode("utf-8"), None)
         self._write_tag("bagit.txt", declaration, None)
-        return self._publish()
+        self._state = "sealed"
+        return self.partial
 
     def _manifest(self, alg: str) -> bytes:
         lines = (f"{self._packing.hex(self._entries[rel], alg)}  data/{encode_manifest_path(rel)}\n"
@@ -233,17 +243,25 @@ class BagWriter:
         if digests is not None:
             digests[name] = written.hexdigests()
 
-    def _publish(self) -> Path:
-        self._refuse_existing()
+    def publish(self, to: Path | None = None) -> Path:
+        """Sync the sealed bag and rename it to its name (or to ``to``, e.g. a name that says it
+        was rejected); never over an existing folder."""
+        if self._state != "sealed":
+            raise BagError("publish() comes after seal()")
+        target = self.final if to is None else Path(to)
+        if target == self.final:
+            self._refuse_existing()
+        elif os.path.lexists(target):
+            raise _refuse(f"{target} already exists", str(target), "already exists")
         try:
             _fsync_tree(self.partial)
-            os.rename(self.partial, self.final)
-            _fsync_dir(self.out_dir)
+            os.rename(self.partial, target)
+            _fsync_dir(target.parent)
         except OSError as exc:
-            raise _write_error(self.final, exc) from exc
+            raise _write_error(target, exc) from exc
         self._state = "done"
-        LOG.info("bag written: %s (%d payload files)", self.final, len(self._entries))
-        return self.final
+        LOG.info("bag written: %s (%d payload files)", target, len(self._entries))
+        return target
 
     # -- helpers -------------------------------------------------------------
     def _require_open(self) -> None:

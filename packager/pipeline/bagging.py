@@ -82,7 +82,11 @@ def resolve_bagging_date(given: _dt.date | None = None) -> _dt.date:
 def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = False,
               workers: int = DEFAULT_WORKERS, progress: Progress | None = None,
               bagging_date: _dt.date | None = None, scheduler: str | None = None) -> BagRun:
-    """Package a collection into ``out_dir/<identifier>/`` and validate the result.
+    """Package a collection into ``out_dir/<identifier>/``, validated before it takes that name.
+
+    A bag that fails its own check is kept for inspection as
+    ``out_dir/.<identifier>.rejected`` (the run is not ok); an interrupt before
+    the check has passed leaves no bag at all.
 
     Nothing is written when reading or analysing the collection found errors;
     when an item fails while embedding, the staged bag is discarded and the
@@ -191,13 +195,7 @@ def _replace(plan: _Plan, final: Path, aside: Path) -> BagRun:
     if run.ok:
         shutil.rmtree(aside)
         return run
-    if run.bag is not None:
-        rejected = final.parent / f".{final.name}.rejected"
-        if rejected.exists():
-            shutil.rmtree(rejected)
-        run.bag.rename(rejected)
-        run = replace(run, bag=rejected)
-    aside.rename(final)
+    aside.rename(final)  # a new bag that did not validate is already at .<identifier>.rejected
     return run
 
 
@@ -223,15 +221,27 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
                 if failed:
                     raise _Abandon()
                 sidecars.close(extraction.issues)
-                bag = writer.finish(_bag_info(cfg, version, len(done)))
-                written, proven = tuple(writer.issues), proofs.proven(writer)
+                staged = writer.seal(_bag_info(cfg, version, len(done)))
+                written = tuple(writer.issues)
+                # The bag is checked under its staging name and takes its own name only when valid:
+                # an interrupt during the check leaves no finished-looking bag. Every check of a
+                # validation runs; what the run measured is not measured again.
+                validation = validate(staged, progress=plan.progress, proven=proofs.proven(writer))
+                bag = writer.publish(None if validation.valid else _rejected(writer.final))
         except _Abandon:
             return BagRun(extraction=extraction, items=done, bag=None, validation=None,
                           exiftool_version=version)
-    # Every check of a validation runs; what the run measured is not measured again.
-    validation = validate(bag, progress=plan.progress, proven=proven)
-    return BagRun(extraction=extraction, items=done, bag=bag, validation=validation,
+    checked = replace(validation, path=bag, bagit=replace(validation.bagit, name=bag.name))  # its name now
+    return BagRun(extraction=extraction, items=done, bag=bag, validation=checked,
                   exiftool_version=version, bag_issues=written)
+
+
+def _rejected(final: Path) -> Path:
+    """Where a bag that failed its own check goes: a hidden name that no one takes for the bag."""
+    rejected = final.parent / f".{final.name}.rejected"
+    if rejected.exists():
+        shutil.rmtree(rejected)
+    return rejected
 
 
 def _stop_if_output_failed(embedded: Embedded, out_dir: Path) -> None:
