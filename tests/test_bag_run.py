@@ -196,7 +196,7 @@ def test_the_bag_is_checked_under_its_staging_name_and_named_only_when_valid(
     run = pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
     assert run.ok and run.bag == out / "surveillance-china-photo-essay"
     name = run.bag.name
-    assert seen == [(f"{name}.partial", [f"{name}.partial"])]  # checked before it had its name
+    assert seen == [(f"{name}.partial", [f".{name}.lock", f"{name}.partial"])]  # checked before it had its name
     assert run.validation is not None and run.validation.path == run.bag and run.validation.bagit.name == name
     assert sorted(p.name for p in out.iterdir()) == [name]
 
@@ -214,7 +214,7 @@ def test_an_interrupt_during_the_check_leaves_no_bag(tmp_path: Path, monkeypatch
     out = tmp_path / "bags"
     with pytest.raises(KeyboardInterrupt):
         pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # no bag, no staging folder, no lock: the folder made for them is gone too
     monkeypatch.undo()
     assert pipeline.build_bag(COLLECTION, out, bagging_date=DATE).ok  # the next run is not refused
 

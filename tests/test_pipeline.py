@@ -171,7 +171,7 @@ def test_a_bad_item_is_reported_and_the_others_still_embedded(tmp_path: Path,
 
     monkeypatch.setattr(embedding, "copy_with_digests", unreadable)
     run = pipeline.build_bag(collection, tmp_path / "bags", workers=2)
-    assert run.bag is None and list((tmp_path / "bags").iterdir()) == []  # no bag, no .partial
+    assert run.bag is None and not (tmp_path / "bags").exists()  # no bag, no .partial, no folder made for them
     by_file = {i.file: i for i in run.items}
     assert [i.code for i in by_file["exiv2_smiley1.jpg"].issues if i.severity == "error"] == ["E306"]
     assert "Permission denied" in by_file["exiv2_smiley1.jpg"].issues[-1].message

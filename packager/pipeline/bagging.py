@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from packager import __version__
+from packager.bag.lock import BagLock
 from packager.bag.writer import BagWriter, check_out_dir, make_out_dir
 from packager.collection import config as config_mod
 from packager.collection.scan import scan
@@ -102,6 +103,18 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     cfg = load_config(collection_path)
     check_out_dir(out_dir)  # E402 before any work: --out names a file, or a folder we may not write in
     version = exiftool_version(find_exiftool())  # E004/E005 before any work
+    created = not out_dir.exists()
+    make_out_dir(out_dir)
+    try:
+        with BagLock(out_dir, cfg.info.identifier):  # E405 at once when another run is writing this bag
+            return _run(cfg, out_dir, replace_existing, workers, progress, when, scheduler, version)
+    finally:
+        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # nothing was written: leave no empty folder behind
+
+
+def _run(cfg: config_mod.CollectionConfig, out_dir: Path, replace_existing: bool, workers: int,
+         progress: Progress | None, when: _dt.date, scheduler: str | None, version: str) -> BagRun:
     with _engine(scheduler, workers) as engine:
         extraction, probes = _extract_while_probing(cfg, engine, progress)
         if extraction.errors:
