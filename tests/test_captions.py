@@ -180,3 +180,49 @@ def test_csv_column_cannot_claim_provenance(tmp_path: Path) -> None:
     entries, found = read_captions(write(tmp_path, "c.csv", "filename,caption,provenance\na.jpg,Text.,archivist\n"))
     assert entries == [CaptionEntry("Text.", 2, "a.jpg", {})]
     assert codes(found) == [("W111", 1)] and "'provenance'" in found[0].message
+
+
+# --- strict CSV (issue 12, deliverable 2): never a caption merged with the rows after it ------------
+
+@pytest.mark.parametrize("text, line, words", [
+    # an unclosed quote swallowed the following rows into one caption, exit 0 and a VALID bag
+    ('filename,caption\na.jpg,"Open quote never closed\nb.jpg,Second\nc.jpg,Third\n', 2,
+     "the quote opened in the record on line 2 is never closed, so every line after it would become part of one "
+     "caption; close it"),
+    ('filename,caption\na.jpg,"Open quote\nb.jpg,Second\nc.jpg,"Third"\nd.jpg,Fourth\n', 2,
+     "the quote opened in the record on line 2 does not close until line 4, so lines 3-4 would become part of "
+     "one caption; close it on line 2"),
+    ('filename,caption\na.jpg,"Open quote\nb.jpg,Second caption"\nc.jpg,Third\n', 2,
+     "the record on line 2 runs on over several lines, and a line inside it reads as a row of its own "
+     "('b.jpg,Second caption'): a quote is probably left open"),
+    # an unquoted caption starting with a quoted phrase lost its quotes without a word
+    ('filename,caption\na.jpg,"Sharp Eyes" cameras watch the street\nb.jpg,Fine\n', 2,
+     "line 2: a cell starts with a quote that does not close at the end of the cell "
+     "('a.jpg,\"Sharp Eyes\" cameras watch the street'); a caption that begins with a quoted phrase must be "
+     'quoted as a whole, with its own quotes written twice: """Sharp Eyes"" cameras ..."'),
+])
+def test_a_quote_left_open_or_half_quoted_is_an_error_naming_the_line(tmp_path: Path, text: str, line: int,
+                                                                       words: str) -> None:
+    entries, found = read_captions(write(tmp_path, "captions.csv", text))
+    errors = [i for i in found if i.code == "E107"]
+    assert [i.line for i in errors] == [line]
+    assert words in errors[0].message
+    assert all("\n" not in e.text for e in entries)  # no caption holds another row
+    assert all(e.line != line for e in entries)
+
+
+def test_the_rows_after_a_half_quoted_caption_are_still_read(tmp_path: Path) -> None:
+    text = 'filename,caption\na.jpg,"Sharp Eyes" cameras\nb.jpg,Second\nc.jpg,Third\n'
+    entries, found = read_captions(write(tmp_path, "captions.csv", text))
+    assert [(e.line, e.file, e.text) for e in entries] == [(3, "b.jpg", "Second"), (4, "c.jpg", "Third")]
+    assert [i.code for i in found] == ["E107"]
+
+
+def test_quoted_captions_with_line_breaks_and_doubled_quotes_are_read_as_written(tmp_path: Path) -> None:
+    text = ('filename,caption\na.jpg,"Line one\nline two, with a comma"\n'
+            'b.jpg,"""Sharp Eyes"" cameras watch the street"\nc.jpg,Plain\n')
+    entries, found = read_captions(write(tmp_path, "captions.csv", text))
+    assert [(e.line, e.file, e.text) for e in entries] == [
+        (2, "a.jpg", "Line one\nline two, with a comma"), (4, "b.jpg", '"Sharp Eyes" cameras watch the street'),
+        (5, "c.jpg", "Plain")]
+    assert [i.code for i in found] == ["W110"]  # the line break is kept and said

@@ -154,22 +154,76 @@ def _read_lines(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]
 
 
 def _read_csv(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    """The records of a caption CSV, read strictly: a quote that does not close, or a cell that
+    starts with a quote it does not close at its end, is an error naming the line, never a
+    caption silently merged with the rows after it or stripped of its quotes."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, found = _csv_header(reader, path)
     if header is None:
         return [], found
     entries: list[CaptionEntry] = []
     start = reader.line_num + 1
-    try:
-        for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            found.append(_csv_error(path, _quote_problem(str(exc), start, reader.line_num, text), start))
+            if "end of data" in str(exc):
+                break  # the quote ran to the end of the file: nothing after it can be read as rows
+            start = reader.line_num + 1
+            continue
+        swallowed = _swallowed_row(row, header, start) if reader.line_num > start else None
+        if swallowed:
+            found.append(_csv_error(path, swallowed, start))
+        else:
             entry, row_issues = _csv_row(row, header, start, path)
             found.extend(row_issues)
             if entry:
                 entries.append(entry)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        found.append(_csv_error(path, f"cannot parse the record starting on line {start}: {exc}", start))
+        start = reader.line_num + 1
     return entries, found
+
+
+def _quote_problem(error: str, line: int, end: int, text: str) -> str:
+    if "end of data" in error:
+        return (f"the quote opened in the record on line {line} is never closed, so every line after it would "
+                "become part of one caption; close it (a quote inside a quoted caption is written twice: \"\")")
+    if end > line:
+        return (f"the quote opened in the record on line {line} does not close until line {end}, so lines "
+                f"{line + 1}-{end} would become part of one caption; close it on line {line} (a quote inside a "
+                'quoted caption is written twice: "")')
+    lines = re.split(r"\r\n|\n|\r", text)  # as the csv module counts lines
+    first = lines[line - 1] if line - 1 < len(lines) else ""
+    return (f"line {line}: a cell starts with a quote that does not close at the end of the cell "
+            f"({_clip(first)}); a caption that begins with a quoted phrase must be quoted as a whole, with "
+            'its own quotes written twice: "\"\"Sharp Eyes\"\" cameras ..." (the csv error was: ' f"{error})")
+
+
+def _swallowed_row(row: list[str], header: list[str], start: int) -> str | None:
+    """Why a record that spans several lines looks like rows run together by a quote left open, or None.
+
+    A line break inside a quoted caption is allowed; a line inside it that itself reads as a row
+    (an image file name in the filename column, then a caption) is taken as a quote left open.
+    """
+    where = header.index("filename")
+    for cell in row:
+        for inner in re.split(r"\r\n|\n|\r", cell)[1:]:
+            try:
+                cells = next(csv.reader([inner]), [])
+            except csv.Error:
+                continue
+            if (len(cells) > where + 1 and cells[where].strip().lower().endswith(IMAGE_EXTENSIONS)
+                    and any(c.strip() for c in cells[where + 1:])):
+                return (f"the record on line {start} runs on over several lines, and a line inside it reads as a "
+                        f"row of its own ({_clip(inner)}): a quote is probably left open; close it, or put the "
+                        "line break somewhere that is not the start of a file name")
+    return None
+
+
+def _clip(line: str, width: int = 60) -> str:
+    return repr(line if len(line) <= width else line[:width] + "…")
 
 
 def _csv_error(path: Path, problem: str, line: int | None = None) -> Issue:
