@@ -148,3 +148,59 @@ def test_identifier_collisions_get_a_suffix_and_a_warning(tmp_path: Path) -> Non
     items, found = scan(captions(tmp_path, "filename,caption\na b.jpg,One.\na-b.png,Two.\n", "c.csv"), images, None)
     assert [i.identifier for i in items] == ["a-b", "a-b-2"]
     assert [i.code for i in found] == ["W111"] and "a-b.png" in found[0].message
+
+
+# --- names as archives meet them (issue 12, deliverable 6) -----------------------------------------
+
+NFC, NFD = "\u00fcber.jpg", "u\u0308ber.jpg"  # über.jpg typed on most systems, and as macOS stores it
+
+
+def test_one_name_in_two_unicode_spellings_is_refused_up_front(tmp_path: Path) -> None:
+    """Both spellings were accepted and the bag then failed its own lint (W521)."""
+    images = folder(tmp_path, [NFC, NFD])
+    if len(list(images.iterdir())) < 2:  # pragma: no cover - a file system that normalises names
+        pytest.skip("file system stores one spelling")
+    items, found = scan(captions(tmp_path, "filename,caption\nx.jpg,One.\n", "c.csv"), images, None)
+    e106 = [i for i in found if i.code == "E106"]
+    assert len(e106) == 1
+    # listed in code-point order: "u" + U+0308 before U+00FC
+    assert e106[0].message.endswith(f"{NFD} and {NFC} in {images} are one name in two Unicode spellings (NFC and "
+                                    "NFD); rename one")
+
+
+def test_a_caption_naming_the_other_unicode_spelling_is_paired_and_said(tmp_path: Path) -> None:
+    """A caption naming über.jpg in NFC for a file stored in NFD said only 'expected über.jpg'."""
+    images = folder(tmp_path, [NFD])
+    items, found = scan(captions(tmp_path, f"filename,caption\n{NFC},One.\n", "c.csv"), images, None)
+    assert [(i.file, i.image) for i in items] == [(NFD, images / NFD)]
+    assert [i.code for i in found] == ["W111"]
+    assert "is the same name in another Unicode spelling (the folder has it in NFD)" in found[0].message
+
+
+@pytest.mark.parametrize("name, shown", [("two\nlines.jpg", "two\\x0alines.jpg"),
+                                         ("ret\rurn.jpg", "ret\\x0durn.jpg"),
+                                         ("esc\x1b[31mred.jpg", "esc\\x1b[31mred.jpg")])
+def test_control_characters_in_a_name_are_refused_up_front_and_shown_escaped(tmp_path: Path, name: str,
+                                                                            shown: str) -> None:
+    """A line break in a name passed extract and then stopped bag; escape sequences reached the terminal."""
+    images = folder(tmp_path, ["plain.jpg", name])
+    items, found = scan(captions(tmp_path, f'filename,caption\nplain.jpg,One.\n"{name}",Two.\n', "c.csv"),
+                        images, None)
+    e112 = [i for i in found if i.code == "E112"]
+    assert len(e112) == 1 and e112[0].message.startswith(f"image name {shown} contains control characters")
+    assert "\x1b" not in e112[0].message and "\n" not in e112[0].message and "\r" not in e112[0].message
+
+
+def test_a_link_leading_out_of_the_image_folder_is_refused(tmp_path: Path) -> None:
+    """A symlink pointing outside the collection was followed silently and recorded as if it were inside."""
+    images = folder(tmp_path, ["inside.jpg"])
+    outside = make_image(tmp_path / "elsewhere.jpg", 9)
+    (images / "link-out.jpg").symlink_to(outside)
+    (images / "link-in.jpg").symlink_to(images / "inside.jpg")
+    source = captions(tmp_path, "filename,caption\ninside.jpg,A.\nlink-out.jpg,B.\nlink-in.jpg,C.\n", "c.csv")
+    items, found = scan(source, images, None)
+    e113 = [i for i in found if i.code == "E113"]
+    assert [i.path for i in e113] == [str(images / "link-out.jpg")]
+    assert e113[0].message == (f"image link-out.jpg is a link to {outside.resolve()}, outside the image folder; "
+                               f"copy the file into {images} instead, so that the collection holds what it describes")
+    assert "link-in.jpg" in [i.file for i in items]  # a link inside the folder is followed

@@ -47,6 +47,7 @@ def scan(captions: Path, images: Path, pattern: str | None) -> tuple[list[Item],
     claims = _csv_claims(entries, captions, found) if is_csv else _line_claims(entries, _checked(pattern))
     files = list_images(images)
     found.extend(_case_collisions(files, images))
+    found.extend(_unsafe_names(files, images))
     items = _pair(claims, files, captions, images, found)
     return _unique_identifiers(items, found), found
 
@@ -116,14 +117,49 @@ def _csv_claims(entries: list[CaptionEntry], source: Path, found: list[Issue]) -
     return claims
 
 
+def same_name_key(name: str) -> str:
+    """What makes two names one on some file system: case (Windows, macOS) and Unicode
+    normalisation (macOS stores NFD; a name typed elsewhere is usually NFC)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _case_collisions(files: list[str], folder: Path) -> list[Issue]:
-    """Image names that differ only in case clash on case-insensitive file systems."""
+    """Image names that differ only in case or Unicode spelling: one name to many systems and to BagIt lint."""
     groups: dict[str, list[str]] = {}
     for name in files:
-        groups.setdefault(name.casefold(), []).append(name)
-    return [issues.make("E106", path=str(folder / names[0]), file=names[0],
-                        problem=f"{' and '.join(names)} in {folder} differ only in case; rename one")
-            for names in groups.values() if len(names) > 1]
+        groups.setdefault(same_name_key(name), []).append(name)
+    found = []
+    for names in groups.values():
+        if len(names) < 2:
+            continue
+        spelled = len({unicodedata.normalize("NFC", n) for n in names}) < len(names)
+        how = "are one name in two Unicode spellings (NFC and NFD)" if spelled else "differ only in case"
+        shown = " and ".join(shown_name(n) for n in names)
+        found.append(issues.make("E106", path=str(folder / names[0]), file=shown_name(names[0]),
+                                 problem=f"{shown} in {folder} {how}; rename one"))
+    return found
+
+
+def shown_name(name: str) -> str:
+    """A file name safe to print: control characters (and the escape that would start a terminal
+    sequence) written as ``\\xNN``; ordinary letters in any script kept."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in name)
+
+
+def _unsafe_names(files: list[str], folder: Path) -> list[Issue]:
+    """Names with control characters, and links that lead out of the image folder: refused up front."""
+    found = []
+    home = folder.resolve()
+    for name in files:
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            found.append(issues.make("E112", path=str(folder / shown_name(name)), file=shown_name(name)))
+        path = folder / name
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(home):
+                found.append(issues.make("E113", path=str(path), file=shown_name(name), target=str(target),
+                                         folder=str(folder)))
+    return found
 
 
 def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
@@ -131,7 +167,7 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
     exact = set(files)
     folded: dict[str, list[str]] = {}
     for file in files:
-        folded.setdefault(file.casefold(), []).append(file)
+        folded.setdefault(same_name_key(file), []).append(file)
     used: set[str] = set()
     items = []
     for claim in claims:
@@ -153,15 +189,19 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
 
 def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source: Path,
            found: list[Issue]) -> str | None:
-    """The image a caption names: exact name first, else a unique case-insensitive match."""
+    """The image a caption names: exact name first, else a unique match ignoring case and Unicode spelling."""
     if claim.name in exact:
         return claim.name
-    candidates = folded.get(claim.name.casefold(), [])
+    candidates = folded.get(same_name_key(claim.name), [])
     if len(candidates) != 1:
         return None
+    spelled = unicodedata.normalize("NFC", claim.name) == unicodedata.normalize("NFC", candidates[0])
+    how = ("is the same name in another Unicode spelling (the folder has it in "
+           f"{'NFD' if unicodedata.is_normalized('NFD', candidates[0]) else 'another form'})" if spelled
+           else "differs only in case")
     found.append(issues.make("W111", path=str(source), line=claim.entry.line, problem=(
-        f"caption on line {claim.entry.line} of {source} names {claim.name}; paired with "
-        f"{candidates[0]}, whose name differs only in case")))
+        f"caption on line {claim.entry.line} of {source} names {shown_name(claim.name)}; paired with "
+        f"{shown_name(candidates[0])}, whose name {how}")))
     return candidates[0]
 
 

@@ -33,6 +33,10 @@ define("W110", WARNING, "caption on line {line} contains control characters or l
 # a name used after an adjustment: an unknown CSV column ignored, a caption paired with an image whose name
 # differs only in case, an identifier made unique; {problem} says which and what was done
 define("W111", WARNING, "{problem}")
+define("E112", ERROR, "image name {file} contains control characters (shown escaped); rename the file without "
+        "them: line breaks and other control characters break ExifTool's argument files and manifests")
+define("E113", ERROR, "image {file} is a link to {target}, outside the image folder; copy the file into {folder} "
+        "instead, so that the collection holds what it describes")
 # 120-139: the review sheet (packager/review/)
 define("E120", ERROR, "review sheet {path} cannot be read: {error}; fix or delete it (`packager review` writes a "
         "new one)")
