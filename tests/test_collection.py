@@ -204,3 +204,14 @@ def test_a_link_leading_out_of_the_image_folder_is_refused(tmp_path: Path) -> No
     assert e113[0].message == (f"image link-out.jpg is a link to {outside.resolve()}, outside the image folder; "
                                f"copy the file into {images} instead, so that the collection holds what it describes")
     assert "link-in.jpg" in [i.file for i in items]  # a link inside the folder is followed
+
+
+def test_a_name_too_long_for_exiftools_temporary_file_is_refused_up_front(tmp_path: Path) -> None:
+    """A legal 250-byte name failed inside ExifTool, whose temporary file adds 13 bytes, without saying why."""
+    longest = "a" * 238 + ".jpg"  # 242 bytes: with "_exiftool_tmp", 255
+    too_long = "b" * 246 + ".jpg"  # 250 bytes
+    images = folder(tmp_path, [longest, too_long])
+    items, found = scan(captions(tmp_path, f"filename,caption\n{longest},A.\n{too_long},B.\n", "c.csv"), images, None)
+    e114 = [i for i in found if i.code == "E114"]
+    assert [i.path for i in e114] == [str(images / too_long)]
+    assert "is 250 bytes long" in e114[0].message and "shorten it to 242 bytes or fewer" in e114[0].message

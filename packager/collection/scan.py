@@ -117,6 +117,10 @@ def _csv_claims(entries: list[CaptionEntry], source: Path, found: list[Issue]) -
     return claims
 
 
+NAME_MAX = 255  # bytes in one file name on the usual file systems (ext4, XFS, APFS, NTFS in UTF-16 units)
+EXIFTOOL_TMP = "_exiftool_tmp"  # what ExifTool appends to a file's name while it writes it
+
+
 def same_name_key(name: str) -> str:
     """What makes two names one on some file system: case (Windows, macOS) and Unicode
     normalisation (macOS stores NFD; a name typed elsewhere is usually NFC)."""
@@ -153,6 +157,10 @@ def _unsafe_names(files: list[str], folder: Path) -> list[Issue]:
     for name in files:
         if any(unicodedata.category(c) == "Cc" for c in name):
             found.append(issues.make("E112", path=str(folder / shown_name(name)), file=shown_name(name)))
+        length = len(name.encode("utf-8", "surrogateescape"))
+        if length > NAME_MAX - len(EXIFTOOL_TMP):
+            found.append(issues.make("E114", path=str(folder / shown_name(name)), file=shown_name(name),
+                                     length=length))
         path = folder / name
         if path.is_symlink():
             target = path.resolve()

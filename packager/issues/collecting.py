@@ -35,6 +35,9 @@ define("W110", WARNING, "caption on line {line} contains control characters or l
 define("W111", WARNING, "{problem}")
 define("E112", ERROR, "image name {file} contains control characters (shown escaped); rename the file without "
         "them: line breaks and other control characters break ExifTool's argument files and manifests")
+define("E114", ERROR, "image name {file} is {length} bytes long: ExifTool writes each copy through a temporary "
+        "file named after it with 13 bytes more ('_exiftool_tmp'), and a file name may have at most 255 bytes; "
+        "shorten it to 242 bytes or fewer")
 define("E113", ERROR, "image {file} is a link to {target}, outside the image folder; copy the file into {folder} "
         "instead, so that the collection holds what it describes")
 # 120-139: the review sheet (packager/review/)
