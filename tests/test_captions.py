@@ -226,3 +226,14 @@ def test_quoted_captions_with_line_breaks_and_doubled_quotes_are_read_as_written
         (2, "a.jpg", "Line one\nline two, with a comma"), (4, "b.jpg", '"Sharp Eyes" cameras watch the street'),
         (5, "c.jpg", "Plain")]
     assert [i.code for i in found] == ["W110"]  # the line break is kept and said
+
+
+@pytest.mark.parametrize("row, words", [
+    ("../outside.jpg,Escapes.", "line 2: filename '../outside.jpg' must be a plain file name in the image folder"),
+    ("sub/inner.jpg,A path.", "line 2: filename 'sub/inner.jpg' must be a plain file name in the image folder"),
+    ("a.jpg,One,extra", "line 2 has 3 values but the header has 2"),
+])
+def test_a_row_that_cannot_be_used_is_an_error_naming_its_line(tmp_path: Path, row: str, words: str) -> None:
+    entries, found = read_captions(write(tmp_path, "captions.csv", f"filename,caption\n{row}\nb.jpg,Fine.\n"))
+    assert [(e.line, e.file) for e in entries] == [(3, "b.jpg")]
+    assert [(i.code, i.line) for i in found] == [("E107", 2)] and words in found[0].message
