@@ -78,8 +78,9 @@ def test_a_full_disk_is_one_error_naming_the_output(tmp_path: Path, monkeypatch:
     out = tmp_path / "bags"
     with pytest.raises(BagError) as err:
         pipeline.build_bag(COLLECTION, out, workers=2)
-    assert err.value.message.startswith(f"could not write the bag in {out}: No space left on device (at ")
-    assert err.value.message.endswith("); free space or choose another --out, then run again")
+    assert err.value.message.startswith("could not write ")
+    assert err.value.message.endswith(f".jpg: No space left on device; no bag was made in {out}: free space or "
+                                      "choose another --out, then run again")
     assert [i.code for i in err.value.issues] == ["E402"]  # one error, not one per image
     assert "cannot read image" not in err.value.message
     assert not out.exists()  # the staging folder is gone, no bag was made, and the folder made for it too

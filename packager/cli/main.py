@@ -169,7 +169,7 @@ def extract(collection: Path, as_json: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bags"), show_default=True,
               help="Folder in which the bag <identifier>/ is written.")
 @click.option("--replace", is_flag=True,
-              help="Replace an existing bag of the same name, once the new one is complete.")
+              help="Replace an existing bag of the same name, once the new one is valid.")
 @click.option("--workers", type=click.IntRange(1, 32), default=None, metavar="N",
               help="Items embedded at once here, each worker with its own ExifTool (default: CPU count, at most "
                    "4; with --scheduler the cluster's workers do the work).")
@@ -183,10 +183,12 @@ def extract(collection: Path, as_json: bool) -> None:
 @json_option
 def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
         bagging_date: datetime.datetime | None, scheduler: str | None, as_json: bool) -> None:
-    """Package COLLECTION into a BagIt bag under --out, then validate it.
+    """Package COLLECTION into a BagIt bag under --out, validated before it takes its name.
 
-    The bag is staged as <identifier>.partial/ and renamed when complete.
-    Exit 0 when the bag was written and is valid, 1 otherwise.
+    The bag is staged as <identifier>.partial/, validated there, and renamed
+    only when valid; one that fails its own check is kept as
+    .<identifier>.rejected/. Exit 0 when the bag was written and is valid,
+    1 otherwise.
     """
     from packager.pipeline import DEFAULT_WORKERS, build_bag
 

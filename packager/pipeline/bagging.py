@@ -214,8 +214,7 @@ def _replace(plan: _Plan, final: Path, aside: Path) -> BagRun:
 
 def _build(plan: _Plan, out_dir: Path) -> BagRun:
     extraction, cfg, version = plan.extraction, plan.extraction.config, plan.exiftool_version
-    make_out_dir(out_dir)
-    done: Spool[ItemResult] = Spool()  # the items as embedded, kept on disk for the report
+    done: Spool[ItemResult] = Spool()  # out_dir exists: build_bag made it to hold the lock  # the items as embedded, kept on disk for the report
     with ExitStack() as stack:
         try:
             with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS, bagging_date=plan.date) as writer:
@@ -264,8 +263,8 @@ def _stop_if_output_failed(embedded: Embedded, out_dir: Path) -> None:
     """
     for issue in embedded.item.issues:
         if issue.code == "E402":
-            raise BagError(f"could not write the bag in {out_dir}: {issue.message.rsplit(': ', 1)[-1]} "
-                           f"(at {issue.path}); free space or choose another --out, then run again", [issue])
+            raise BagError(f"{issue.message}; no bag was made in {out_dir}: free space or choose another --out, "
+                           "then run again", [issue])
 
 
 class _Proofs:
