@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # finished, with errors (invalid bag, failed items)
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3  # ExifTool missing or too old, bad configuration
+EXIT_PARTIAL = 4  # bag --skip-failed: a valid bag was made, and entries that failed were left out of it
 
 
 class PackagerError(Exception):

@@ -280,6 +280,27 @@ def test_an_interruption_is_a_sentence_and_exit_130(monkeypatch: pytest.MonkeyPa
     assert captured.out == "" and "interrupted" in captured.err and "Traceback" not in captured.err
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_bug_is_said_as_one_without_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path, as_json: bool) -> None:
+    monkeypatch.setattr(pipeline, "build_bag", stopping_fake({}, TypeError("an unexpected argument")))
+    assert call_cli("bag", COLLECTION, "--out", tmp_path, *(["--json"] if as_json else [])) == EXIT_FAILED
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    said = json.loads(captured.out)["error"]["message"] if as_json else captured.err
+    assert "internal error (TypeError: an unexpected argument)" in said and "This is a bug" in said
+    assert "packager -vv bag" in said
+
+
+def test_bag_hands_skip_failed_to_the_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(pipeline, "build_bag", stopping_fake(seen))
+    call_cli("bag", COLLECTION, "--out", tmp_path, "--skip-failed")
+    assert seen["skip_failed"] is True
+    call_cli("bag", COLLECTION, "--out", tmp_path)
+    assert seen["skip_failed"] is False
+
+
 @pytest.mark.parametrize("value", ["2024-13-01", "03/02/2001", "yesterday"])
 def test_a_malformed_bagging_date_is_a_usage_error(value: str) -> None:
     result = run_cli("bag", COLLECTION, "--bagging-date", value, "--json")

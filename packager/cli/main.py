@@ -7,7 +7,8 @@ done/total, rate and ETA, drawn only when stderr is a terminal and ``--quiet``
 is not given (:mod:`.progress`); otherwise nothing is printed for it.
 
 ``bag`` options beyond the collection: ``--out DIR``, ``--replace``,
-``--workers N`` (items embedded at once), ``--bagging-date YYYY-MM-DD`` (the
+``--workers N`` (items embedded at once), ``--skip-failed`` (package what did
+not fail; what did is listed in the bag), ``--bagging-date YYYY-MM-DD`` (the
 date every date in the bag carries; default SOURCE_DATE_EPOCH when set, else
 today) and ``--scheduler tcp://HOST:PORT`` (run the item work on an existing
 Dask cluster instead of a local pool). ``validate --workers N`` hashes files
@@ -16,7 +17,8 @@ and reads images with N workers side by side (default: one per CPU core;
 
 Exit codes: 0 ok (warnings allowed), 1 finished with errors (invalid bag,
 failed items), 2 usage error (also a malformed --bagging-date or
---scheduler), 3 environment or configuration error, 130 interrupted. No
+--scheduler), 3 environment or configuration error, 4 a valid bag that
+``--skip-failed`` left entries out of, 130 interrupted. No
 traceback reaches a user: a PackagerError becomes its message and exit code.
 """
 
@@ -35,7 +37,7 @@ from urllib.parse import urlsplit
 import click
 
 from packager import __version__
-from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PackagerError
+from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, PackagerError
 
 from . import render as report
 from .progress import Progress, log_handler
@@ -74,6 +76,16 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
         click.echo(f"packager {command}: interrupted; the originals are unchanged and an unfinished bag "
                    "(.partial) is removed", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: said as one, without a traceback (-vv logs it)
+        log.debug("internal error in %s", command, exc_info=True)
+        message = (f"internal error ({type(exc).__name__}: {exc}); the originals are unchanged and no bag that "
+                   "failed its check took a bag's name. This is a bug in the packager: please report it with "
+                   f"the output of `packager -vv {command} ...`")
+        if as_json:
+            click.echo(report.to_json(report.error_document(command, message, EXIT_FAILED, ())))
+        else:
+            click.echo(f"packager {command}: {message}", err=True)
+        sys.exit(EXIT_FAILED)
     sys.exit(code)
 
 
@@ -135,7 +147,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
     Results go to stdout; progress (a bar per stage, on a terminal only) and
     logs go to stderr. Exit codes: 0 done, 1 finished with errors, 2 usage
-    error, 3 environment or configuration, 130 interrupted.
+    error, 3 environment or configuration, 4 bag made without the entries
+    that failed (bag --skip-failed), 130 interrupted.
     """
     progress = Progress(enabled=not quiet)
     level = logging.WARNING - 10 * verbose
@@ -180,15 +193,20 @@ def extract(collection: Path, as_json: bool) -> None:
               help="Run the item work on the existing Dask cluster whose scheduler listens here (needs the "
                    "'dask' extra; its workers must see the collection and --out at the same paths). Default: a "
                    "local pool on this machine.")
+@click.option("--skip-failed", is_flag=True,
+              help="Package the items that did not fail, and leave out those that did, each listed with its "
+                   "reason in data/metadata/excluded.csv (exit 4 when any was left out). Default: any error "
+                   "means no bag.")
 @json_option
 def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
-        bagging_date: datetime.datetime | None, scheduler: str | None, as_json: bool) -> None:
+        bagging_date: datetime.datetime | None, scheduler: str | None, skip_failed: bool, as_json: bool) -> None:
     """Package COLLECTION into a BagIt bag under --out, validated before it takes its name.
 
     The bag is staged as <identifier>.partial/, validated there, and renamed
     only when valid; one that fails its own check is kept as
-    .<identifier>.rejected/. Exit 0 when the bag was written and is valid,
-    1 otherwise.
+    .<identifier>.rejected/. Any error means no bag, unless --skip-failed.
+    Exit 0 when the bag was written and is valid, 4 when it is valid but
+    --skip-failed left entries out, 1 otherwise.
     """
     from packager.pipeline import DEFAULT_WORKERS, build_bag
 
@@ -197,8 +215,9 @@ def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
     def body() -> Outcome:
         run = build_bag(collection, out_dir, replace_existing=replace, workers=workers or DEFAULT_WORKERS,
                         progress=progress, bagging_date=bagging_date.date() if bagging_date else None,
-                        scheduler=scheduler)
-        return (EXIT_OK if run.ok else EXIT_FAILED), report.bag_document(run), report.bag_text(run)
+                        scheduler=scheduler, skip_failed=skip_failed)
+        code = (EXIT_PARTIAL if run.excluded else EXIT_OK) if run.ok else EXIT_FAILED
+        return code, report.bag_document(run), report.bag_text(run)
 
     _run("bag", as_json, body)
 

@@ -99,7 +99,9 @@ def bag_document(run: BagRun) -> dict[str, Any]:
         "items": LazyItems(run.items, item_dict),
         "issues": [i.to_dict() for i in run.extraction.issues + run.bag_issues],
         "validation": run.validation.to_dict() if run.validation else None,
-        "summary": {"items": len(run.items), **_counts(found)},
+        "excluded": [{"entry": e.entry, "line": e.line, "code": e.code, "reason": e.reason} for e in run.excluded],
+        "summary": {"items": len(run.items), "packaged": run.packaged, "excluded": len(run.excluded),
+                    **_counts(found)},
     }
 
 
@@ -205,14 +207,26 @@ def bag_text(run: BagRun) -> str:
     for item in run.items:
         lines += [f"{item.file}: {issue_line(i)}" for i in item.issues if i.severity != "info"]
     if run.bag is None:
-        lines.append("No bag written: fix the errors above and run again (the originals were not changed).")
+        lines.append(_no_bag(run))
+    elif run.ok and run.excluded:
+        lines.append(f"Bag written: {run.bag} ({run.packaged} items; {len(run.excluded)} entries that failed were "
+                     "left out, listed with their reasons in data/metadata/excluded.csv)")
     elif run.ok:
-        lines.append(f"Bag written: {run.bag} ({len(run.items)} items)")
+        lines.append(f"Bag written: {run.bag} ({run.packaged} items)")
     else:
         lines.append(f"Bag written but it does NOT validate: {run.bag} (see the problems below)")
     if run.validation is not None:
         lines.append(validation_text(run.validation).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _no_bag(run: BagRun) -> str:
+    if run.skip_failed and run.excluded and run.packaged == 0:
+        return "No bag written: every entry failed, so --skip-failed left nothing to package (see above)."
+    if run.skip_failed:
+        return ("No bag written: the errors above concern the collection as a whole, which --skip-failed cannot "
+                "leave out; fix them and run again (the originals were not changed).")
+    return "No bag written: fix the errors above and run again (the originals were not changed)."
 
 
 def validation_text(report: ValidationReport) -> str:

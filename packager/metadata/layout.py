@@ -9,6 +9,7 @@ validator (``packager.validate.metacheck``)::
     <bag>/data/metadata/dc/<id>.xml      one Dublin Core record per object, and collection.xml
     <bag>/data/metadata/originals.txt    checksums of the untouched originals
     <bag>/data/metadata/records.json     the records as packaged, with the pixel digests
+    <bag>/data/metadata/excluded.csv     what --skip-failed left out, and why (only when it did)
 
 Paths without ``data/`` are relative to the payload folder (as the bag writer takes
 them); the ``*_PATH`` forms are relative to the bag.
@@ -31,6 +32,7 @@ DC = f"{METADATA}/dc"
 CSV = f"{METADATA}/metadata.csv"
 ORIGINALS = f"{METADATA}/originals.txt"
 RECORDS = f"{METADATA}/records.json"
+EXCLUDED = f"{METADATA}/excluded.csv"  # only in a bag made with --skip-failed that left something out
 COLLECTION_RECORD = "collection.xml"  # in DC, beside the items' records
 
 OBJECTS_DIR = f"{PAYLOAD_DIR}/{OBJECTS}"
@@ -39,6 +41,7 @@ DC_DIR = f"{PAYLOAD_DIR}/{DC}"
 CSV_PATH = f"{PAYLOAD_DIR}/{CSV}"
 ORIGINALS_PATH = f"{PAYLOAD_DIR}/{ORIGINALS}"
 RECORDS_PATH = f"{PAYLOAD_DIR}/{RECORDS}"
+EXCLUDED_PATH = f"{PAYLOAD_DIR}/{EXCLUDED}"
 
 #: The key of an item's pixel digest (SHA-256 of the decoded pixels) in records.json.
 PIXEL_DIGEST_KEY = "pixel_sha256"

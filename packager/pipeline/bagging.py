@@ -28,7 +28,7 @@ from packager import __version__
 from packager.bag.lock import BagLock
 from packager.bag.writer import BagWriter, check_out_dir, make_out_dir
 from packager.collection import config as config_mod
-from packager.collection.scan import scan
+from packager.collection.scan import EXIFTOOL_TMP, scan
 from packager.embed.batch import BATCH, Embedded, Job, Probe, probe
 from packager.embed.batch import run as run_job
 from packager.engine import Engine, dask_engine, local_engine
@@ -42,6 +42,8 @@ from packager.model import Issue, ItemResult
 from packager.validate.proven import Proven
 from packager.validate.validator import ValidationReport, validate
 
+from . import exclusions
+from .exclusions import CollectionErrors, Exclusion
 from .extraction import DEFAULT_WORKERS, Extraction, Progress, extract_from, load_config
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ class BagRun:
     validation: ValidationReport | None
     exiftool_version: str = ""
     bag_issues: tuple[Issue, ...] = ()  # from writing the bag (e.g. W404 risky names)
+    skip_failed: bool = False  # asked to package what did not fail
+    excluded: tuple[Exclusion, ...] = ()  # what --skip-failed left out of the bag, in the order found
+    packaged: int = 0  # items in the bag
 
     @property
     def ok(self) -> bool:
@@ -82,7 +87,8 @@ def resolve_bagging_date(given: _dt.date | None = None) -> _dt.date:
 
 def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = False,
               workers: int = DEFAULT_WORKERS, progress: Progress | None = None,
-              bagging_date: _dt.date | None = None, scheduler: str | None = None) -> BagRun:
+              bagging_date: _dt.date | None = None, scheduler: str | None = None,
+              skip_failed: bool = False) -> BagRun:
     """Package a collection into ``out_dir/<identifier>/``, validated before it takes that name.
 
     A bag that fails its own check is kept for inspection as
@@ -91,7 +97,10 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
 
     Nothing is written when reading or analysing the collection found errors;
     when an item fails while embedding, the staged bag is discarded and the
-    run reports why, item by item. With ``replace_existing`` an existing bag
+    run reports why, item by item. With ``skip_failed`` the entries that
+    failed are left out instead, each recorded with its reason in the bag
+    (:mod:`packager.pipeline.exclusions`); errors about the collection as a
+    whole still stop the run. With ``replace_existing`` an existing bag
     of the same name is set aside and removed only once the new one is
     complete (restored otherwise). Items are embedded in batches by ``workers``
     threads here, each with its own ExifTool, or by the workers of the Dask
@@ -107,24 +116,28 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     make_out_dir(out_dir)
     try:
         with BagLock(out_dir, cfg.info.identifier):  # E405 at once when another run is writing this bag
-            return _run(cfg, out_dir, replace_existing, workers, progress, when, scheduler, version)
+            return _run(cfg, out_dir, replace_existing, workers, progress, when, scheduler, version, skip_failed)
     finally:
         if created and out_dir.is_dir() and not any(out_dir.iterdir()):
             out_dir.rmdir()  # nothing was written: leave no empty folder behind
 
 
 def _run(cfg: config_mod.CollectionConfig, out_dir: Path, replace_existing: bool, workers: int,
-         progress: Progress | None, when: _dt.date, scheduler: str | None, version: str) -> BagRun:
+         progress: Progress | None, when: _dt.date, scheduler: str | None, version: str,
+         skip_failed: bool) -> BagRun:
     with _engine(scheduler, workers) as engine:
-        extraction, probes = _extract_while_probing(cfg, engine, progress)
-        if extraction.errors:
-            return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None)
+        extraction, probes = _extract_while_probing(cfg, engine, progress, keep_going=skip_failed)
+        errors = exclusions.sort_collection_errors(extraction.issues, cfg.images, cfg.captions) \
+            if skip_failed and extraction.errors else None
+        if extraction.errors and (errors is None or errors.blocking):
+            return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None,
+                          skip_failed=skip_failed)
         final = out_dir / extraction.config.info.identifier
         aside = out_dir / f".{final.name}.previous"
         if aside.is_dir() and not final.exists():
             log.warning("restoring %s: an earlier --replace run stopped before it could put it back", final)
             aside.rename(final)
-        plan = _Plan(extraction, engine, probes, progress, when, version)
+        plan = _Plan(extraction, engine, probes, progress, when, version, _kept(extraction, errors), errors)
         if not (replace_existing and final.exists()):
             return _build(plan, out_dir)
         return _replace(plan, final, aside)
@@ -138,18 +151,31 @@ class _Plan:
     progress: Progress | None
     date: _dt.date
     exiftool_version: str
+    items: Sequence[ItemResult]  # the items to embed: all, or with --skip-failed those that did not fail
+    errors: CollectionErrors | None  # with --skip-failed: the collection's errors, sorted
+
+    @property
+    def skip_failed(self) -> bool:
+        return self.errors is not None
+
+
+def _kept(extraction: Extraction, errors: CollectionErrors | None) -> Sequence[ItemResult]:
+    if errors is None:
+        return extraction.items
+    return Spool(item for item in extraction.items if not (item.failed or errors.leaves_out(item)))
 
 
 def _engine(scheduler: str | None, workers: int) -> Engine:
     return dask_engine(scheduler) if scheduler else local_engine(max(1, workers))
 
 
-def _extract_while_probing(cfg: config_mod.CollectionConfig, engine: Engine,
-                           progress: Progress | None) -> tuple[Extraction, KeyedSpool[Probe]]:
+def _extract_while_probing(cfg: config_mod.CollectionConfig, engine: Engine, progress: Progress | None,
+                           keep_going: bool = False) -> tuple[Extraction, KeyedSpool[Probe]]:
     """The collection analysed here while the engine's workers read each original's metadata.
 
     The reads are ExifTool's, in other processes, so they take the core that the
-    analysis (Python) leaves idle. Stopped early when the analysis finds errors.
+    analysis (Python) leaves idle. Stopped early when the analysis finds errors,
+    unless ``keep_going`` (--skip-failed: the items that did not fail go on).
     """
     items, scan_issues = scan(cfg.captions, cfg.images, cfg.pattern)  # once: the probes and the analysis share it
     files = [item.file for item in items if item.image is not None and item.caption is not None]
@@ -179,7 +205,7 @@ def _extract_while_probing(cfg: config_mod.CollectionConfig, engine: Engine,
         except BaseException:
             stop.set()  # no new reads; those under way end with the engine
             raise
-        if extraction.errors:
+        if extraction.errors and not keep_going:
             stop.set()
         reading.result()
     return extraction, probes
@@ -214,38 +240,72 @@ def _replace(plan: _Plan, final: Path, aside: Path) -> BagRun:
 
 def _build(plan: _Plan, out_dir: Path) -> BagRun:
     extraction, cfg, version = plan.extraction, plan.extraction.config, plan.exiftool_version
-    done: Spool[ItemResult] = Spool()  # out_dir exists: build_bag made it to hold the lock  # the items as embedded, kept on disk for the report
+    done: Spool[ItemResult] = Spool()  # the items as embedded (or left out), kept on disk for the report
+    left_out = [*plan.errors.images.values(), *plan.errors.lines] if plan.errors else []
     with ExitStack() as stack:
         try:
             with BagWriter(out_dir, cfg.info.identifier, layout.ALGORITHMS, bagging_date=plan.date) as writer:
                 sidecars = stack.enter_context(Sidecars(writer, cfg, software(version)))
-                proofs, failed = _Proofs(), False
-                for embedded in _embedded(plan, writer):
-                    _stop_if_output_failed(embedded, out_dir)
-                    done.append(embedded.item)
+                proofs, failed, packed = _Proofs(), False, 0
+                for item, embedded in _in_order(plan, writer):
+                    if embedded is not None:
+                        _stop_if_output_failed(embedded, out_dir)
+                        item = embedded.item
+                    done.append(item)
+                    if plan.errors is not None and (embedded is None or embedded.failed):
+                        if item.failed and not plan.errors.leaves_out(item):  # else already in left_out
+                            left_out.append(exclusions.of_item(item))
+                        if embedded is not None:
+                            _discard(writer, item.file)
+                        continue
+                    assert embedded is not None
                     failed = failed or embedded.failed
                     if failed:
                         continue  # the bag is abandoned; the other items still report their issues
-                    writer.add_hashed(f"{layout.OBJECTS}/{embedded.item.file}", embedded.digests, embedded.size,
+                    writer.add_hashed(f"{layout.OBJECTS}/{item.file}", embedded.digests, embedded.size,
                                       embedded.mtime_ns)
-                    sidecars.add(embedded.item)
+                    sidecars.add(item)
                     proofs.add(embedded)
-                if failed:
+                    packed += 1
+                if failed or not packed:
                     raise _Abandon()
+                if left_out:
+                    writer.add_bytes(layout.EXCLUDED, exclusions.as_csv(left_out))
                 sidecars.close(extraction.issues)
-                staged = writer.seal(_bag_info(cfg, version, len(done)))
-                written = tuple(writer.issues)
+                staged = writer.seal(_bag_info(cfg, version, packed))
+                written = tuple(writer.issues) + tuple(e.issue() for e in left_out)
                 # The bag is checked under its staging name and takes its own name only when valid:
                 # an interrupt during the check leaves no finished-looking bag. Every check of a
                 # validation runs; what the run measured is not measured again.
                 validation = validate(staged, progress=plan.progress, proven=proofs.proven(writer))
                 bag = writer.publish(None if validation.valid else _rejected(writer.final))
         except _Abandon:
-            return BagRun(extraction=extraction, items=done, bag=None, validation=None,
-                          exiftool_version=version)
+            return BagRun(extraction=extraction, items=done, bag=None, validation=None, exiftool_version=version,
+                          bag_issues=tuple(e.issue() for e in left_out), skip_failed=plan.skip_failed,
+                          excluded=tuple(left_out))
     checked = replace(validation, path=bag, bagit=replace(validation.bagit, name=bag.name))  # its name now
-    return BagRun(extraction=extraction, items=done, bag=bag, validation=checked,
-                  exiftool_version=version, bag_issues=written)
+    return BagRun(extraction=extraction, items=done, bag=bag, validation=checked, exiftool_version=version,
+                  bag_issues=written, skip_failed=plan.skip_failed, excluded=tuple(left_out), packaged=packed)
+
+
+def _discard(writer: BagWriter, file: str) -> None:
+    """Remove what a failed embedding left in the staged bag (its copy, ExifTool's temporary file)."""
+    copy = writer.path_for(f"{layout.OBJECTS}/{file}")
+    for path in (copy, copy.with_name(copy.name + EXIFTOOL_TMP)):
+        path.unlink(missing_ok=True)
+
+
+def _in_order(plan: _Plan, writer: BagWriter) -> Iterator[tuple[ItemResult, Embedded | None]]:
+    """Every item of the collection in its order, with its embedded copy; None for one --skip-failed left out."""
+    embedded = _embedded(plan, writer)
+    if plan.errors is None:
+        yield from ((e.item, e) for e in embedded)
+        return
+    for item in plan.extraction.items:
+        if item.failed or plan.errors.leaves_out(item):
+            yield item, None
+        else:
+            yield item, next(embedded)
 
 
 def _rejected(final: Path) -> Path:
@@ -312,7 +372,7 @@ class _Pixels(Mapping[str, str]):
 
 def _embedded(plan: _Plan, writer: BagWriter) -> Iterator[Embedded]:
     """Every item embedded, in collection order, batch by batch on the engine's workers."""
-    items, progress = plan.extraction.items, plan.progress
+    items, progress = plan.items, plan.progress
     images = plan.extraction.config.images.resolve()
     size = _batch_size(len(items), plan.engine.workers)
 
