@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -387,3 +388,32 @@ def test_glibc_accepts_the_arena_setting() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("glibc only")
     assert ctypes.CDLL(None).mallopt(-8, 2) == 1  # glibc returns 1 on success
+
+
+# Terminal output: names and text from a collection or a bag are shown, never acted on.
+
+
+def test_text_output_writes_out_what_a_terminal_would_act_on(sample_bag: Path) -> None:
+    hostile = "evil\x1b]0;owned\x07\x1b[2J\u202egpj.exe"  # retitle the window, clear the screen, reverse the rest
+    (sample_bag / "data" / "objects" / hostile).write_bytes(b"not in any manifest")
+    result = run_cli("validate", sample_bag, "--no-metadata")
+    assert result.code == EXIT_FAILED
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\x07" not in result.stdout
+    assert "evil\\x1b]0;owned\\x07\\x1b[2J\\u202egpj.exe" in result.stdout
+    as_json = run_cli("validate", sample_bag, "--no-metadata", "--json")
+    assert any(hostile in p["message"] for p in json.loads(as_json.stdout)["problems"])  # JSON keeps the name
+
+
+def test_terminal_safe_keeps_text_and_line_breaks() -> None:
+    from packager.cli.render import terminal_safe
+
+    assert terminal_safe("Ürümqi 乌鲁木齐 مرحبا\n\tnext") == "Ürümqi 乌鲁木齐 مرحبا\n\tnext"
+    assert terminal_safe("a\rb\x00c\x85d\x7f\u2066e") == "a\\x0db\\x00c\\x85d\\x7f\\u2066e"
+
+
+def test_log_lines_are_terminal_safe() -> None:
+    from packager.cli.progress import Progress, log_handler
+
+    handler = log_handler(Progress(enabled=False))
+    record = logging.LogRecord("packager", logging.WARNING, __file__, 1, "restoring %s", ("x\x1b[31m",), None)
+    assert handler.format(record) == "WARNING restoring x\\x1b[31m"

@@ -64,13 +64,14 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
         if as_json:
             report.write_json(document, lambda part: click.echo(part, nl=False))
         else:
-            click.echo(text, nl=False)
+            click.echo(report.terminal_safe(text), nl=False)
     except PackagerError as exc:
         if as_json:
             click.echo(report.to_json(report.error_document(command, exc.message, exc.exit_code, exc.issues)))
         else:
             codes = "/".join(dict.fromkeys(i.code for i in exc.issues))
-            click.echo(f"packager {command}: {codes + ' ' if codes else ''}{exc.message}", err=True)
+            click.echo(report.terminal_safe(f"packager {command}: {codes + ' ' if codes else ''}{exc.message}"),
+                       err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo(f"packager {command}: interrupted; the originals are unchanged and an unfinished bag "
@@ -84,7 +85,7 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
         if as_json:
             click.echo(report.to_json(report.error_document(command, message, EXIT_FAILED, ())))
         else:
-            click.echo(f"packager {command}: {message}", err=True)
+            click.echo(report.terminal_safe(f"packager {command}: {message}"), err=True)
         sys.exit(EXIT_FAILED)
     sys.exit(code)
 
@@ -152,8 +153,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """
     progress = Progress(enabled=not quiet)
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[log_handler(progress)],
-                        format="%(levelname)s %(message)s")
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[log_handler(progress)])  # its own format
     if progress.active:
         logging.captureWarnings(True)  # Python warnings go through the same bar-safe handler
     ctx.obj = progress

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from .render import terminal_safe
+
 if TYPE_CHECKING:
     from tqdm import tqdm
 
@@ -140,6 +142,18 @@ class BarSafeHandler(logging.StreamHandler[TextIO]):
             super().emit(record)
 
 
+class TerminalSafeFormatter(logging.Formatter):
+    """Log lines with the characters a terminal would act on written out (names in them come from users)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
+LOG_FORMAT = "%(levelname)s %(message)s"
+
+
 def log_handler(progress: Progress) -> logging.Handler:
     """The handler for log lines on stderr: bar-safe while bars may be drawn, plain otherwise."""
-    return BarSafeHandler(progress) if progress.active else logging.StreamHandler(sys.stderr)
+    handler = BarSafeHandler(progress) if progress.active else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TerminalSafeFormatter(LOG_FORMAT))
+    return handler

@@ -24,6 +24,22 @@ if TYPE_CHECKING:
     from packager.validate.validator import ValidationReport
 
 
+#: What a terminal acts on instead of showing: C0 and C1 controls but the line feed and the tab (ESC starts
+#: sequences that move the cursor, recolour or retitle the window; CR overwrites the line) and the
+#: bidirectional embeddings, overrides and isolates, which reorder the text after them on screen.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as a terminal may print it: every character of :data:`_UNSAFE` written as ``\\xNN`` or ``\\uNNNN``.
+
+    File names, captions and tag values come from the collection or from a bag
+    someone else made; printed raw, they could rewrite what the report says.
+    JSON output needs no such care: its consumers read the characters, not a screen.
+    """
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def software(exiftool_version: str = "") -> dict[str, str]:
     """The software versions every JSON document names (loaded only when a document is made)."""
     from packager.metadata.provenance import software as versions
