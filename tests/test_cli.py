@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -417,3 +417,50 @@ def test_log_lines_are_terminal_safe() -> None:
     handler = log_handler(Progress(enabled=False))
     record = logging.LogRecord("packager", logging.WARNING, __file__, 1, "restoring %s", ("x\x1b[31m",), None)
     assert handler.format(record) == "WARNING restoring x\\x1b[31m"
+
+
+# An interrupt says what it left: no bag, or a bag that was fully checked.
+
+
+def test_an_interrupt_during_the_check_says_no_bag_was_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupt(*args: object, **kwargs: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bagging, "validate", interrupt)
+    assert call_cli("-q", "bag", COLLECTION, "--out", tmp_path / "out") == 130
+    said = capsys.readouterr().err
+    assert "interrupted before the bag was checked: no bag was left" in said
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupt_after_the_bag_took_its_name_says_it_is_complete(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from packager.cli import render
+
+    def interrupt(*args: object, **kwargs: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "bag_document", interrupt)  # Ctrl-C while the report is written
+    assert call_cli("-q", "bag", COLLECTION, "--out", tmp_path / "out", "--json") == 130
+    bag = tmp_path / "out" / "surveillance-china-photo-essay"
+    said = capsys.readouterr().err
+    assert f"interrupted after the bag {bag} was checked (valid) and took its name" in said
+    assert run_cli("validate", bag).code == EXIT_OK
+
+
+def test_an_interrupt_while_the_old_bag_is_removed_names_the_new_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    first = pipeline.build_bag(COLLECTION, out)
+    assert first.ok and first.bag is not None
+    real = shutil.rmtree
+
+    def interrupt_on_the_old_bag(path: Any, *args: Any, **kwargs: Any) -> None:
+        if str(path).endswith(".previous"):
+            raise KeyboardInterrupt
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(bagging.shutil, "rmtree", interrupt_on_the_old_bag)
+    assert call_cli("-q", "bag", COLLECTION, "--out", out, "--replace") == 130
+    assert f"interrupted after the bag {first.bag} was checked (valid)" in capsys.readouterr().err

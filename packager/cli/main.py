@@ -73,9 +73,8 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
             click.echo(report.terminal_safe(f"packager {command}: {codes + ' ' if codes else ''}{exc.message}"),
                        err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo(f"packager {command}: interrupted; the originals are unchanged and an unfinished bag "
-                   "(.partial) is removed", err=True)
+    except KeyboardInterrupt as exc:
+        click.echo(report.terminal_safe(f"packager {command}: {_interrupted(command, exc)}"), err=True)
         sys.exit(130)
     except Exception as exc:  # a bug: said as one, without a traceback (-vv logs it)
         log.debug("internal error in %s", command, exc_info=True)
@@ -88,6 +87,22 @@ def _run(command: str, as_json: bool, body: Callable[[], Outcome]) -> None:
             click.echo(report.terminal_safe(f"packager {command}: {message}"), err=True)
         sys.exit(EXIT_FAILED)
     sys.exit(code)
+
+
+#: Where a bag command notes its bag once checked and named (click's per-run ``meta`` dictionary).
+FINISHED_BAG = "packager.finished_bag"
+
+
+def _interrupted(command: str, exc: KeyboardInterrupt) -> str:
+    """What an interrupt left: for a bag run, either no bag or a bag that was fully checked."""
+    if command != "bag":
+        return "interrupted; nothing was changed"
+    bag = getattr(exc, "bag", None) or click.get_current_context().meta.get(FINISHED_BAG)
+    if bag is not None:
+        return (f"interrupted after the bag {bag} was checked (valid) and took its name: the bag is complete; "
+                "only this report was cut short (`packager validate` it to see the report again)")
+    return ("interrupted before the bag was checked: no bag was left (the unfinished .partial folder is "
+            "removed) and the originals are unchanged; run again")
 
 
 def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -216,6 +231,8 @@ def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
         run = build_bag(collection, out_dir, replace_existing=replace, workers=workers or DEFAULT_WORKERS,
                         progress=progress, bagging_date=bagging_date.date() if bagging_date else None,
                         scheduler=scheduler, skip_failed=skip_failed)
+        if run.ok:
+            click.get_current_context().meta[FINISHED_BAG] = run.bag
         code = (EXIT_PARTIAL if run.excluded else EXIT_OK) if run.ok else EXIT_FAILED
         return code, report.bag_document(run), report.bag_text(run)
 

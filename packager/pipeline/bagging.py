@@ -70,6 +70,15 @@ class _Abandon(Exception):
     """Raised inside the bag writer to discard the staged bag."""
 
 
+class BagInterrupted(KeyboardInterrupt):
+    """An interrupt (Ctrl-C) during a bag run, saying whether the bag had already been checked and
+    taken its name (``bag``), or not (None: no bag of this run is left)."""
+
+    def __init__(self, bag: Path | None) -> None:
+        super().__init__()
+        self.bag = bag
+
+
 def resolve_bagging_date(given: _dt.date | None = None) -> _dt.date:
     """The date the bag carries: the one given, else ``SOURCE_DATE_EPOCH`` (reproducible
     builds' convention: seconds since 1970, UTC), else today."""
@@ -114,9 +123,13 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
     version = exiftool_version(find_exiftool())  # E004/E005 before any work
     created = not out_dir.exists()
     make_out_dir(out_dir)
+    published: list[Path] = []  # the bag, once checked and under its own name
     try:
         with BagLock(out_dir, cfg.info.identifier):  # E405 at once when another run is writing this bag
-            return _run(cfg, out_dir, replace_existing, workers, progress, when, scheduler, version, skip_failed)
+            return _run(cfg, out_dir, replace_existing, workers, progress, when, scheduler, version, skip_failed,
+                        published)
+    except KeyboardInterrupt as exc:
+        raise BagInterrupted(published[0] if published else None) from exc
     finally:
         if created and out_dir.is_dir() and not any(out_dir.iterdir()):
             out_dir.rmdir()  # nothing was written: leave no empty folder behind
@@ -124,7 +137,7 @@ def build_bag(collection_path: Path, out_dir: Path, *, replace_existing: bool = 
 
 def _run(cfg: config_mod.CollectionConfig, out_dir: Path, replace_existing: bool, workers: int,
          progress: Progress | None, when: _dt.date, scheduler: str | None, version: str,
-         skip_failed: bool) -> BagRun:
+         skip_failed: bool, published: list[Path]) -> BagRun:
     with _engine(scheduler, workers) as engine:
         extraction, probes = _extract_while_probing(cfg, engine, progress, keep_going=skip_failed)
         errors = exclusions.sort_collection_errors(extraction.issues, cfg.images, cfg.captions) \
@@ -137,7 +150,8 @@ def _run(cfg: config_mod.CollectionConfig, out_dir: Path, replace_existing: bool
         if aside.is_dir() and not final.exists():
             log.warning("restoring %s: an earlier --replace run stopped before it could put it back", final)
             aside.rename(final)
-        plan = _Plan(extraction, engine, probes, progress, when, version, _kept(extraction, errors), errors)
+        plan = _Plan(extraction, engine, probes, progress, when, version, _kept(extraction, errors), errors,
+                     published)
         if not (replace_existing and final.exists()):
             return _build(plan, out_dir)
         return _replace(plan, final, aside)
@@ -153,6 +167,7 @@ class _Plan:
     exiftool_version: str
     items: Sequence[ItemResult]  # the items to embed: all, or with --skip-failed those that did not fail
     errors: CollectionErrors | None  # with --skip-failed: the collection's errors, sorted
+    published: list[Path]  # where the bag is, once it was checked and took its name
 
     @property
     def skip_failed(self) -> bool:
@@ -279,6 +294,8 @@ def _build(plan: _Plan, out_dir: Path) -> BagRun:
                 # validation runs; what the run measured is not measured again.
                 validation = validate(staged, progress=plan.progress, proven=proofs.proven(writer))
                 bag = writer.publish(None if validation.valid else _rejected(writer.final))
+                if validation.valid:
+                    plan.published.append(bag)
         except _Abandon:
             return BagRun(extraction=extraction, items=done, bag=None, validation=None, exiftool_version=version,
                           bag_issues=tuple(e.issue() for e in left_out), skip_failed=plan.skip_failed,
