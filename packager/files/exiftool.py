@@ -19,13 +19,16 @@ loads it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -96,12 +99,47 @@ def messages(stderr: str, kind: str) -> dict[str, list[str]]:
     return found
 
 
-# pyexiftool starts ExifTool with a preexec_fn that sets PR_SET_PDEATHSIG. Linux sends
-# that signal when the *thread* that started the process exits, so an ExifTool started
-# by a worker thread was killed as soon as its pool wound down (before the session
-# could close it), and a preexec_fn is unsafe in a threaded program anyway. Without
-# it, an ExifTool whose parent dies still ends: its stdin (the argument stream) closes.
-_pyexiftool_module._set_pdeathsig = lambda sig: None
+# An ExifTool must not outlive the packager. In stay-open mode it reads its arguments
+# from stdin and, at the end of that stream, waits for more rather than exiting: after
+# the packager is killed (SIGKILL, an out-of-memory kill) every one of its ExifTools
+# would stay, idle, for good. Linux ends them with PR_SET_PDEATHSIG, which pyexiftool
+# sets in the child before exec; but the signal goes when the *thread* that started
+# the process ends, and ExifTools are started by worker threads that end long before
+# their sessions close. So every ExifTool here is started by a thread of one pool
+# whose threads live as long as the interpreter (:func:`_start`; several, so that
+# workers still start their ExifTools side by side), and prctl is looked up in the
+# parent so that the child, between fork and exec, only calls it.
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _pdeathsig(sig: int) -> Any:
+    """The preexec_fn that asks Linux to send ``sig`` to the child when its parent ends (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # a C library without prctl: the child is not tied to us
+        return None
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, sig)
+
+    return in_child
+
+
+_pyexiftool_module._set_pdeathsig = _pdeathsig
+_starter: ThreadPoolExecutor | None = None
+_starter_lock = threading.Lock()
+
+
+def _start(process: _pyexiftool.ExifTool) -> None:
+    """Start ``process`` on a long-lived starting thread (see above), and wait for it."""
+    global _starter
+    with _starter_lock:
+        if _starter is None:
+            _starter = ThreadPoolExecutor(max_workers=32, thread_name_prefix="exiftool-start")
+        starter = _starter
+    starter.submit(process.run).result()
 
 
 class _Process(_pyexiftool.ExifTool):
@@ -162,7 +200,7 @@ class ExifToolSession:
         if self._process is None:
             process = _Process(executable=self.executable, common_args=list(_COMMON), encoding="utf-8")
             try:
-                self._guarded(process, process.run)
+                self._guarded(process, _start, process)
             except Exception as exc:
                 process.abandon()
                 raise environment_problem("E004", reason=f"{self.executable} did not start: {exc}") from exc
