@@ -78,6 +78,11 @@ def codes(found: Any) -> list[str]:
     return [i.code for i in found]
 
 
+def sheet_issues(found: Any) -> list[Any]:
+    """The issues about the sheet: c.jpg's caption starts like a formula, which the caption reader warns of (W119)."""
+    return [i for i in found if i.code != "W119"]
+
+
 # --- the cell codec --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, cell", [
@@ -441,11 +446,10 @@ def test_review_refuses_to_drop_edits_of_unmatched_rows(coll: Path) -> None:
 
 def test_unreadable_sheet_is_an_error(coll: Path) -> None:
     (coll / "review.csv").write_bytes("identifier;title\n\xe9t\xe9\n".encode())
-    ex = pipeline.extract(coll)
-    assert codes(ex.issues) == ["E120"] and "must name the columns identifier, file, fingerprint" in \
-        ex.issues[0].message
+    found = sheet_issues(pipeline.extract(coll).issues)
+    assert codes(found) == ["E120"] and "must name the columns identifier, file, fingerprint" in found[0].message
     (coll / "review.csv").write_bytes(b"identifier,file,fingerprint\n\xe9\n")
-    assert "not UTF-8" in pipeline.extract(coll).issues[0].message
+    assert "not UTF-8" in sheet_issues(pipeline.extract(coll).issues)[0].message
 
 
 def test_unknown_column_is_ignored_with_a_warning(coll: Path) -> None:
@@ -454,8 +458,8 @@ def test_unknown_column_is_ignored_with_a_warning(coll: Path) -> None:
     for row in rows:
         row["my notes"] = "looked at it"
     write_rows(coll / "review.csv", rows)
-    ex = pipeline.extract(coll)
-    assert codes(ex.issues) == ["W128"] and "'my notes'" in ex.issues[0].message
+    found = sheet_issues(pipeline.extract(coll).issues)
+    assert codes(found) == ["W128"] and "'my notes'" in found[0].message
 
 
 # --- provenance and collection defaults ----------------------------------------------------------------

@@ -50,7 +50,7 @@ def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
 
 def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[str, dict[str, str], str]], bool]:
     """The record with the caption's analysed fields, notes (code, values, field) and whether it is cut off."""
-    caption = record.description
+    caption = text.for_analysis(record.description)  # NFC: the gazetteer's form; the description stays as written
     spans = text.sentence_spans(caption)
     first_end = spans[0][1] if spans else len(caption)
     shown_end = text.descriptive_end(caption, spans)  # first sentence, or more when it says what is pictured

@@ -9,6 +9,7 @@ sentence becomes the headline and is the only part searched for what is
 from __future__ import annotations
 
 import re
+import unicodedata
 
 TERMINALS = ".!?…"
 FULL_WIDTH_TERMINALS = "。！？"  # CJK sentence ends: no space follows them
@@ -24,6 +25,19 @@ _CANDIDATE = re.compile(rf"[{re.escape(TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # A.I., I.D., e.g., U.S.
 _INITIAL = re.compile(r"^[A-Z]\.$")  # J. in "J. Smith"
 _COMPLETE_END = re.compile(rf"[.!?{FULL_WIDTH_TERMINALS}][{re.escape(CLOSERS)}]*$")
+
+
+def for_analysis(caption: str) -> str:
+    """The caption as the analysis reads it: in Unicode NFC.
+
+    The rule: the caption itself (the record's description) is kept exactly as
+    written, in whatever normalisation form it came (macOS and some web pages
+    write NFD: ``u`` followed by a combining diaeresis). Only what is derived
+    from it (headline, title, places, names) is read from, and written in, NFC,
+    the form of the gazetteer and the vocabularies; without this an NFD
+    "Ürümqi" is no place at all.
+    """
+    return unicodedata.normalize("NFC", caption)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -7,9 +7,17 @@ names the line; everything else is kept exactly as written (curly quotes,
 double spaces, non-breaking spaces), because the caption is the archival
 description and must not be silently "improved".
 
+Nothing in a caption is changed here, and what a reader may miss is said:
+control characters (W110, a stray NUL included), characters that reorder the
+text when it is shown (W118: U+202A-U+202E, U+2066-U+2069), and a start that a
+spreadsheet would run as a formula (W119). Unicode normalisation is left as
+written too: an NFD caption stays NFD (see ``analysis.text.for_analysis``).
+
 Encoding problems stop the run (:class:`~packager.errors.CollectionError`,
 code E103): a caption file that is not UTF-8 cannot be read without guessing,
-and a guess would corrupt every non-ASCII character downstream.
+and a guess would corrupt every non-ASCII character downstream. The message
+names the line and the byte, and what the byte would be in Windows-1252
+(Excel's plain CSV), as a hint only.
 """
 
 from __future__ import annotations
@@ -79,20 +87,40 @@ def read_captions(path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (BOM allowed); raise CollectionError naming the first bad line."""
+    """Decode UTF-8 (BOM allowed); raise CollectionError naming the first bad line.
+
+    A file where NUL bytes are common is UTF-16 (or no text) and is refused. A
+    stray NUL in UTF-8 text is a control character like any other: the caption
+    keeps it, W110 names the line, and XMP gets U+FFFD for it (W311).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _encoding_error(name, 1, "starts with a UTF-16 byte order mark, not UTF-8")
     if data.startswith(BOM):
         data = data[len(BOM):]
     nul = data.find(b"\x00")
-    if nul >= 0:
+    if nul >= 0 and (data.count(b"\x00") * 8 >= len(data) or nul < 2):
         raise _encoding_error(name, data.count(b"\n", 0, nul) + 1,
                               f"NUL byte at offset {nul}, not UTF-8 text (UTF-16 without BOM?)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise _encoding_error(name, line, f"byte 0x{data[exc.start]:02x} is not UTF-8 ({exc.reason})") from exc
+        raise _encoding_error(name, line, f"byte 0x{data[exc.start]:02x} is not UTF-8 ({exc.reason})"
+                                          + _legacy_hint(data[exc.start:exc.end])) from exc
+
+
+def _legacy_hint(bad: bytes) -> str:
+    """What the bytes would be in Windows-1252, the usual encoding of a spreadsheet saved as plain CSV.
+
+    Said as a guess only: the file is not decoded with it, since a wrong guess
+    would change every non-ASCII character of every caption.
+    """
+    try:
+        as_cp1252 = bad.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return (f"; in Windows-1252, which Excel's plain \"CSV\" writes, it would be {as_cp1252!r}, so the file is "
+            "probably that: in Excel choose \"CSV UTF-8\"")
 
 
 def _encoding_error(name: str, line: int, why: str) -> CollectionError:
@@ -135,6 +163,29 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
 
 
+#: Characters that embed, override or isolate a direction: they reorder the text around them when it is shown.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: What a spreadsheet takes as the start of a formula in a cell.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def caption_warnings(caption: str, path: Path, line: int) -> list[Issue]:
+    """W110 (control characters), W118 (direction controls) and W119 (a formula start) for one caption.
+
+    None of them changes the caption: it is the archival description, kept as written.
+    """
+    found = []
+    if has_control_characters(caption):
+        found.append(issues.make("W110", path=str(path), line=line))
+    bidi = sorted({ch for ch in caption if ch in BIDI_CONTROLS})
+    if bidi:
+        chars = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch)}" for ch in bidi)
+        found.append(issues.make("W118", path=str(path), line=line, chars=chars))
+    if caption.startswith(FORMULA_START):
+        found.append(issues.make("W119", path=str(path), line=line, start=caption[:12]))
+    return found
+
+
 def _read_lines(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]:
     entries: list[CaptionEntry] = []
     found: list[Issue] = []
@@ -147,8 +198,7 @@ def _read_lines(text: str, path: Path) -> tuple[list[CaptionEntry], list[Issue]]
         if why:
             found.append(issues.make("W101", path=str(path), line=number, text=line, why=why))
             continue
-        if has_control_characters(line):
-            found.append(issues.make("W110", path=str(path), line=number))
+        found.extend(caption_warnings(line, path, number))
         entries.append(CaptionEntry(text=line, line=number))
     return entries, found
 
@@ -268,6 +318,11 @@ def _csv_row(row: list[str], header: list[str], line: int,
         return None, [issues.make("W102", path=str(path), line=line)]
     if len(row) > len(header):
         return None, [_csv_error(path, f"line {line} has {len(row)} values but the header has {len(header)}", line)]
+    short = [name for name in CSV_REQUIRED if header.index(name) >= len(row)]
+    if short:
+        return None, [_csv_error(path, f"line {line} has {len(row)} value(s) but the header has {len(header)}, so "
+                                       f"it has no {' and no '.join(short)}; give every row its cells (an empty "
+                                       "cell is two commas)", line)]
     values = {k: v for k, v in zip(header, (cell.strip() for cell in row), strict=False) if k}
     name, caption = values.get("filename", ""), values.get("caption", "")
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -275,6 +330,6 @@ def _csv_row(row: list[str], header: list[str], line: int,
                                        "image folder", line)]
     if not caption:
         return None, [_csv_error(path, f"line {line}: {name} has an empty caption", line)]
-    found = [issues.make("W110", path=str(path), line=line)] if has_control_characters(caption) else []
+    found = caption_warnings(caption, path, line)
     overrides = {k: v for k, v in values.items() if k not in CSV_REQUIRED and v}
     return CaptionEntry(text=caption, line=line, file=name, overrides=overrides), found

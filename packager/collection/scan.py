@@ -6,6 +6,11 @@ every image without a caption (E105) and every name that is not unique
 returned as items (``image=None`` or ``caption=None``) so that the caller can
 show them item by item instead of losing them.
 
+An entry of the image folder that cannot be an image (not a regular file,
+empty, another format than its name says: E115) or whose name is not UTF-8
+(E117) is refused up front; a link inside the folder is followed and said to
+be one (I116). See :mod:`.folder`.
+
 A missing caption source or image folder raises :class:`CollectionError`
 (with issue E108 / E109): nothing can be paired, so the run cannot go on.
 """
@@ -22,6 +27,7 @@ from packager import issues
 from packager.errors import CollectionError, ConfigError
 from packager.model import Issue, Item
 
+from . import folder as checks
 from .captions import IMAGE_EXTENSIONS, CaptionEntry, read_captions
 
 
@@ -45,10 +51,13 @@ def scan(captions: Path, images: Path, pattern: str | None) -> tuple[list[Item],
     entries, found = read_captions(captions)
     is_csv = captions.suffix.lower() == ".csv"
     claims = _csv_claims(entries, captions, found) if is_csv else _line_claims(entries, _checked(pattern))
-    files = list_images(images)
+    names = _image_entries(images)
+    refused = _refused_entries(images, names, found)
+    files = [name for name in names if name not in refused]
     found.extend(_case_collisions(files, images))
     found.extend(_unsafe_names(files, images))
-    items = _pair(claims, files, captions, images, found)
+    found.extend(checks.link_notes(images, files, shown_name))
+    items = _pair(claims, files, captions, images, found, refused)
     return _unique_identifiers(items, found), found
 
 
@@ -56,6 +65,30 @@ def list_images(folder: Path) -> list[str]:
     """Image file names in ``folder`` (not recursive, hidden files skipped), sorted."""
     return sorted(p.name for p in folder.iterdir()
                   if not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+
+
+def _image_entries(folder: Path) -> list[str]:
+    """Every name in ``folder`` with an image suffix (hidden names skipped), whatever the entry is, sorted."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")
+                  and p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def _refused_entries(folder: Path, names: list[str], found: list[Issue]) -> set[str]:
+    """Names that cannot be paired at all: not UTF-8 (E117), or not a regular file (E115).
+
+    Each is reported once here; a caption naming one gets no E104 besides.
+    """
+    refused = set()
+    for name in names:
+        shown = shown_name(name)
+        if checks.not_utf8(name):
+            found.append(issues.make("E117", path=str(folder / shown), file=shown))
+        elif (why := checks.not_a_file(folder / name)) is not None:
+            found.append(issues.make("E115", path=str(folder / shown), file=shown, problem=why))
+        else:
+            continue
+        refused.add(name)
+    return refused
 
 
 def slug(name: str) -> str:
@@ -144,47 +177,59 @@ def _case_collisions(files: list[str], folder: Path) -> list[Issue]:
     return found
 
 
+#: Characters a name may hold on disk but XML (XMP, the Dublin Core records) cannot, and that
+#: ExifTool's JSON replaces with '?', so that its reply no longer names the file.
+NONCHARACTERS = frozenset("\ufffe\uffff")
+
+
 def shown_name(name: str) -> str:
     """A file name safe to print: control characters (and the escape that would start a terminal
-    sequence) written as ``\\xNN``; ordinary letters in any script kept."""
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in name)
+    sequence) and bytes that are not UTF-8 (surrogate escapes) written as ``\\xNN``, U+FFFE and
+    U+FFFF as ``\\uNNNN``; ordinary letters in any script kept."""
+    return "".join(f"\\x{ord(c) - 0xdc00:02x}" if "\udc80" <= c <= "\udcff"
+                   else f"\\u{ord(c):04x}" if c in NONCHARACTERS
+                   else f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in name)
 
 
 def _unsafe_names(files: list[str], folder: Path) -> list[Issue]:
-    """Names with control characters, and links that lead out of the image folder: refused up front."""
+    """Names with control characters (or U+FFFE/U+FFFF), and links that lead out of the image folder:
+    refused up front."""
     found = []
     home = folder.resolve()
     for name in files:
-        if any(unicodedata.category(c) == "Cc" for c in name):
+        if any(unicodedata.category(c) == "Cc" or c in NONCHARACTERS for c in name):
             found.append(issues.make("E112", path=str(folder / shown_name(name)), file=shown_name(name)))
         length = len(name.encode("utf-8", "surrogateescape"))
         if length > NAME_MAX - len(EXIFTOOL_TMP):
             found.append(issues.make("E114", path=str(folder / shown_name(name)), file=shown_name(name),
                                      length=length))
         path = folder / name
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(home):
-                found.append(issues.make("E113", path=str(path), file=shown_name(name), target=str(target),
-                                         folder=str(folder)))
+        if path.is_symlink() and not path.resolve().is_relative_to(home):
+            found.append(issues.make("E113", path=str(path), file=shown_name(name), target=str(path.resolve()),
+                                     folder=str(folder)))
+        elif (why := checks.content_problem(path, shown_name(name))) is not None:
+            found.append(issues.make("E115", path=str(folder / shown_name(name)), file=shown_name(name),
+                                     problem=why))
     return found
 
 
 def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
-          found: list[Issue]) -> list[Item]:
+          found: list[Issue], refused: set[str]) -> list[Item]:
     exact = set(files)
     folded: dict[str, list[str]] = {}
     for file in files:
         folded.setdefault(same_name_key(file), []).append(file)
+        if file != file.strip():  # a CSV cell loses white space at its ends: " a.jpg" is named as "a.jpg"
+            folded.setdefault(same_name_key(file.strip()), []).append(file)
     used: set[str] = set()
     items = []
     for claim in claims:
         name = _match(claim, exact, folded, source, found)
-        if name is None:
+        if name is not None:
+            used.add(name)
+        elif claim.name not in refused:  # a refused entry's E115/E117 names it already
             found.append(issues.make("E104", path=str(source), line=claim.entry.line, source=source,
                                      file=claim.name, folder=folder))
-        else:
-            used.add(name)
         items.append(_item(claim.entry, claim.name if name is None else name,
                            None if name is None else folder / name, source))
     for name in files:
@@ -197,7 +242,8 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
 
 def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source: Path,
            found: list[Issue]) -> str | None:
-    """The image a caption names: exact name first, else a unique match ignoring case and Unicode spelling."""
+    """The image a caption names: exact name first, else a unique match ignoring case, Unicode spelling
+    and white space at the ends of the name."""
     if claim.name in exact:
         return claim.name
     candidates = folded.get(same_name_key(claim.name), [])
@@ -207,6 +253,8 @@ def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source:
     how = ("is the same name in another Unicode spelling (the folder has it in "
            f"{'NFD' if unicodedata.is_normalized('NFD', candidates[0]) else 'another form'})" if spelled
            else "differs only in case")
+    if same_name_key(claim.name) != same_name_key(candidates[0]):
+        how = "has white space at its start or end, which the caption file does not keep"
     found.append(issues.make("W111", path=str(source), line=claim.entry.line, problem=(
         f"caption on line {claim.entry.line} of {source} names {shown_name(claim.name)}; paired with "
         f"{shown_name(candidates[0])}, whose name {how}")))

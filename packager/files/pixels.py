@@ -55,8 +55,21 @@ def _decode_errors() -> tuple[type[BaseException], ...]:
 
 
 def _undecodable(path: Path, exc: BaseException) -> PackagerError:
-    issue = issues.make("E306", path=str(path), file=str(path), error=f"{type(exc).__name__}: {exc}")
+    issue = issues.make("E306", path=str(path), file=str(path), error=f"{type(exc).__name__}: {exc}; {_advice(exc)}")
     return PackagerError(issue.message, [issue])
+
+
+def _advice(exc: BaseException) -> str:
+    """What to do about a file Pillow cannot decode, from what it said."""
+    said = str(exc).lower()
+    if "truncated" in said or isinstance(exc, EOFError):
+        return ("the file ends before its image data does, so it was probably cut off while it was copied or "
+                "downloaded: copy it again from where it came")
+    if "cannot identify" in said:
+        return "the file holds no image data that can be read: replace it with the image"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return "make the file readable for this user, or copy it again"
+    return "the image data is damaged or in a form we cannot read: open it in an image viewer and replace it"
 
 
 def _hash_frame(digest: hashlib._Hash, frame: Image.Image) -> None:

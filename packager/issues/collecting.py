@@ -40,6 +40,19 @@ define("E114", ERROR, "image name {file} is {length} bytes long: ExifTool writes
         "shorten it to 242 bytes or fewer")
 define("E113", ERROR, "image {file} is a link to {target}, outside the image folder; copy the file into {folder} "
         "instead, so that the collection holds what it describes")
+# an image folder entry that cannot be packaged: not a regular file, empty, no image, another format than its
+# name says, unreadable; {problem} says which and what to do (packager/collection/folder.py)
+define("E115", ERROR, "image {file} {problem}")
+define("I116", INFO, "image {file} is a symbolic link to {target} in the image folder: the bag holds a copy of "
+        "{target}'s bytes under the name {file}{also}")
+define("E117", ERROR, "image name {file} is not valid UTF-8 (the bytes that are not are shown as \\xNN); rename "
+        "the file in UTF-8: BagIt manifests, XMP and the report need UTF-8 names, and no caption file can name it")
+define("W118", WARNING, "caption on line {line} contains {chars}, which change the order in which the text "
+        "around them is shown; they are kept as written (shown here by code point): check that they belong "
+        "to the caption")
+define("W119", WARNING, "caption on line {line} starts with {start!r}: a spreadsheet opening a CSV that holds it "
+        "(such as the bag's metadata.csv) may run it as a formula; it is kept exactly as written in the records, "
+        "and the review sheet writes it with a leading apostrophe")
 # 120-139: the review sheet (packager/review/)
 define("E120", ERROR, "review sheet {path} cannot be read: {error}; fix or delete it (`packager review` writes a "
         "new one)")
