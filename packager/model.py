@@ -277,6 +277,9 @@ class ItemResult:
     payload: str | None = None  # path inside the bag, once written
     original_digests: Mapping[str, str] = field(default_factory=dict)  # of the untouched original
     pixel_digest: str = ""  # of the decoded pixels, equal before and after embedding
+    # the image's own values that embedding replaced or removed, so that the bag keeps their old text
+    # (records.json "replaced"): {"tag": ExifTool tag, "old": value as read, "new": as written, None if removed}
+    replaced: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def failed(self) -> bool:

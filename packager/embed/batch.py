@@ -8,7 +8,7 @@ hundreds of files), because a command costs far more than a file in it:
    (:class:`~packager.files.pixels.ImageDataDigest`); other formats are
    decoded once here;
 2. one read tells what each copy already carries; it is weighed against our
-   record (:func:`packager.embed.reconcile.complete`);
+   record (:func:`packager.embed.kept.plan`), every value it replaces kept in the item;
 3. one ``-json=`` import writes the batch (files that need more, such as tags
    to delete or legacy IIM to re-encode, are written alone);
 4. one read gives the tags back, compared with what was meant (E303);
@@ -39,7 +39,7 @@ from packager.metadata.layout import ALGORITHMS, object_path
 from packager.metadata.tagvalues import carries_iim, file_type, iim_by_name
 from packager.model import ERROR, IMAGE, Issue, ItemResult, mark
 
-from . import reconcile
+from . import kept
 from .exiftool import ExifTool
 
 #: Items handed to a worker at once: enough to share each ExifTool command among many files.
@@ -187,17 +187,21 @@ def _plan(w: _Work, existing: dict[str, Any]) -> None:
                                        error=f"ExifTool could not read {w.staged}: {existing['ExifTool:Error']}"))
         return
     item = w.item
-    tags, iim = dict(item.tags), carries_iim(existing)
-    if iim != iim_by_name(item.file):  # the name lied about the format
+    tags, iim, odd = dict(item.tags), carries_iim(existing), kept.odd_iim(existing)
+    if odd:  # IIM in two places: left alone, not merged (which would lose or repeat values)
+        iim = False
+        w.found.append(issues.make("W316", path=object_path(item.file), file=object_path(item.file), reason=odd))
+    if iim != iim_by_name(item.file) or odd:  # the name lied about the format, or the IIM is left alone
         tags, clipped = crosswalk.to_tags(item.record, iim=iim)
         w.found = [i for i in w.found if i.code != "W301"] + clipped
-    if not iim:
+    if not iim and not odd:
         w.found.append(issues.make("W305", path=object_path(item.file), format=file_type(existing) or "this"))
-    record, tags, gone, kept = reconcile.complete(item.record, tags, existing, iim=iim)
-    record = mark(record, item.record, IMAGE)  # values kept from the image's own metadata
-    w.item = replace(item, record=record, tags=tags, dublin_core=tuple(crosswalk.to_dc(record)))
-    w.found += kept
-    w.existing, w.gone = existing, list(gone)
+    planned = kept.plan(item.record, tags, existing, iim=iim)
+    record = mark(planned.record, item.record, IMAGE)  # values kept from the image's own metadata
+    w.item = replace(item, record=record, tags=planned.tags, dublin_core=tuple(crosswalk.to_dc(record)),
+                     replaced=planned.replaced)
+    w.found += planned.issues
+    w.existing, w.gone = existing, list(planned.delete)
     if w.before is None:  # not a JPEG: the decoded pixels are the proof
         try:
             w.before = decoded_digest(w.staged)

@@ -16,9 +16,10 @@ Why it looks like this (see docs/architecture.md, "Embedding"):
   ``Photoshop:IPTCDigest``. Existing IIM without the UTF-8 marker is first
   re-encoded in the file (``-tagsFromFile @ -IPTC:all``, read as Latin
   (cp1252, ExifTool's default, a superset of Latin-1's printable range)),
-  because relabelling Latin-1 bytes as UTF-8 corrupts them; values that
-  re-encoding pushes over their byte limit are clipped at a character
-  boundary by us (W301), not mid-character by ExifTool. ``IPTCDigest=new``
+  because relabelling Latin-1 bytes as UTF-8 corrupts them. The image's
+  own datasets are copied whole (``-m``), also those over their byte limit
+  (an over-long Category, a value that grew in UTF-8): they are not ours to
+  cut. Only the values we write are clipped to the limits (W301). ``IPTCDigest=new``
   hashes a TIFF's IIM without its padding, so the digest is checked after
   writing and set to the stored IIM's digest when they differ.
 * Language alternatives are written as ``x-default`` (a bare lang-alt tag
@@ -59,14 +60,15 @@ from packager.metadata.tagvalues import (
     deletions,
     file_type,
     group,
-    overlong_legacy,
     prepare,
     protect,
 )
 from packager.model import Issue
 
 _DIGESTS = ("-j", "-G1", "-Photoshop:IPTCDigest", "-File:CurrentIPTCDigest")
-_TRANSCODE = ("-tagsFromFile", "@", "-IPTC:all", "-IPTC:CodedCharacterSet=UTF8", "-overwrite_original")
+# -m: ExifTool would cut every dataset over its IIM byte limit while copying it (an over-long Category,
+# a value that grew from Latin-1 to UTF-8); those are the image's own values and stay whole.
+_TRANSCODE = ("-m", "-tagsFromFile", "@", "-IPTC:all", "-IPTC:CodedCharacterSet=UTF8", "-overwrite_original")
 
 
 def _outcome(status: int, stdout: str, stderr: str, file: str) -> list[Issue]:
@@ -126,9 +128,6 @@ class ExifTool(ExifToolSession):
             if iim and _legacy_iim(found_in):
                 found.append(issues.make("W307", path=file, file=file))
                 found += _outcome(*self._call(*_TRANSCODE, os.fsencode(target)), file)
-                refit, clipped = overlong_legacy(found_in, payload, file)
-                payload.update(refit)
-                found += clipped
             if iim:
                 payload.update(IIM_MARKS)
             payload.update(alternatives(found_in, payload))

@@ -21,8 +21,8 @@ from packager.metadata.text import storable_text
 from packager.model import Issue, Location, Record
 
 
-def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
-             crosswalk: Crosswalk | None = None) -> tuple[Record, Tags, list[str], list[Issue]]:
+def complete(record: Record, tags: Tags, existing: Any, *, iim: bool, crosswalk: Crosswalk | None = None,
+             reported: set[str] | None = None) -> tuple[Record, Tags, list[str], list[Issue]]:
     """What to embed into an image that already holds metadata of its own.
 
     ``existing`` is the image's tags as :meth:`packager.files.exiftool.ExifToolSession.read`
@@ -38,8 +38,11 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
     LocationShown, which stays as it is. Each value of the image's own that
     the record replaces is reported with its old text (W314).
 
-    Returns the record, the tags to write, the tags to delete and the issues.
+    Returns the record, the tags to write, the tags to delete and the issues;
+    the tags those issues name as replaced or removed are added to ``reported``.
+    :func:`packager.embed.kept.plan` goes further (every change accounted for).
     """
+    reported = set() if reported is None else reported
     cw = crosswalk or cw_mod.load()
     trusted = existing.get("Photoshop:IPTCDigest") in (None, existing.get("File:CurrentIPTCDigest"))
     own_place = any(not loc.is_empty() for loc in record.locations)
@@ -59,6 +62,7 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
         elif m.source == "location" and other_place:
             for home in (h for h in homes if h not in out and h in existing):
                 delete.append(home)
+                reported.add(home)
                 found.append(issues.make("W313", path=record.file, field=m.field, file=record.file, tag=home, change=(
                     f"{existing[home]!r} removed: the location from the caption "
                     f"({record.primary_location().label()}) replaces the image's own location as a whole")))
@@ -69,20 +73,24 @@ def complete(record: Record, tags: Tags, existing: Any, *, iim: bool,
             written = cw_mod.field_tags(m, values, record.file, found, iim)
             out.update(written)
             found.append(_kept(record, m, source, values))
-            found += [_replaced(record, m, home, existing[home], source, value) for home, value in written.items()
-                      if _texts(existing.get(home)) not in ([], _texts(value))]
+            changed = {home: value for home, value in written.items()
+                       if _texts(existing.get(home)) not in ([], _texts(value))}
+            found += [_replaced(record, m, home, existing[home], source, value) for home, value in changed.items()]
+            reported.update(changed)
             if m.source != "location":
                 fills[m.field] = tuple(values) if m.repeat else values[0]
         else:
-            found += _overwritten(record, m, homes, out, existing)
+            overwritten = _overwritten(record, m, homes, out, existing)
+            found += [issue for _, issue in overwritten]
+            reported.update(home for home, _ in overwritten)
     return replace(record, **fills), out, delete, found
 
 
-def _overwritten(record: Record, m: Mapping, homes: list[str], out: Tags, existing: Any) -> list[Issue]:
-    """W314 for each of the image's own values our record replaces: the bag keeps
-    only the original's checksum, so the old value survives in this message."""
-    return [issues.make("W314", path=record.file, field=m.field, file=record.file, tag=home,
-                        old=_shown(_texts(existing.get(home))), new=_shown(_texts(out[home])))
+def _overwritten(record: Record, m: Mapping, homes: list[str], out: Tags, existing: Any) -> list[tuple[str, Issue]]:
+    """W314 for each of the image's own values our record replaces (with its tag): the
+    old value survives in this message and in the item's ``replaced`` list."""
+    return [(home, issues.make("W314", path=record.file, field=m.field, file=record.file, tag=home,
+                               old=_shown(_texts(existing.get(home))), new=_shown(_texts(out[home]))))
             for home in homes if home in out and home in existing
             and [t.casefold() for t in _texts(existing.get(home))] not in ([], [t.casefold() for t in _texts(out[home])])]
 

@@ -23,8 +23,16 @@ define("I312", INFO, "{file}: {label} {value!r} kept from the image's own metada
 # an image's own copy replaced: {change} says how and why (the caption's location replaces the image's as a
 # whole, or a copy that disagreed with the one chosen is rewritten so that XMP, IIM and EXIF agree)
 define("W313", WARNING, "{file}: {tag} {change}")
-# the old value survives only in this message: the bag keeps the original's checksum, not its metadata
+# the old value survives in this message and in the item's "replaced" list in records.json
 define("W314", WARNING, "{file}: the original's {tag} {old!r} is replaced by {new!r} from the record")
+# ExifTool reads a structure member it cannot write (12.57: Iptc4xmpExt:GPSAltitudeRef); rewriting the structure
+# to merge the record's own entry loses it from the file, so records.json ("replaced") keeps it
+define("W315", WARNING, "{file}: the original's {tag} {value!r} cannot be written back by ExifTool and is "
+        "missing from the bag's copy; records.json keeps it under \"replaced\"")
+# IIM in two places (two APP13 blocks, a FotoStation trailer): rewriting it would merge the blocks and
+# lose or repeat values, so it is left byte for byte as it was
+define("W316", WARNING, "{file}: the image's IIM is left as it is and not written, because {reason}; the "
+        "record is written to XMP and EXIF only, and no fresh IPTCDigest claims that this IIM agrees with the XMP")
 define("E310", ERROR, "{field} override {value!r} in {source} is not usable: {reason}; the "
         "analysed value is kept")
 define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.0) cannot carry "

@@ -10,6 +10,7 @@ it has.
 from __future__ import annotations
 
 import mimetypes
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -196,20 +197,48 @@ def tags_to_dc(tags: Tags, crosswalk: Crosswalk | None = None) -> DCPairs:
             continue
         value = tags.get(m.xmp)
         if m.field == "locations":
-            for struct in as_list(value):
-                if isinstance(struct, dict):
-                    loc = location_from_struct(struct)
-                    if not loc.is_empty():
-                        pairs.append((m.dc, loc.label()))
+            shown = [loc for loc in (location_from_struct(s) for s in as_list(value) if isinstance(s, dict))
+                     if not loc.is_empty()]
+            core = core_location(tags, cw)
+            if not core.is_empty() and not any(location_within(core, loc) for loc in shown):
+                shown.insert(0, core)  # the image's own City, Country... name a place LocationShown lacks
+            pairs.extend((m.dc, loc.label()) for loc in shown)
             continue
         pairs.extend((m.dc, str(v)) for v in as_list(value) if str(v) != "")
     return pairs
+
+
+def core_location(tags: Tags, crosswalk: Crosswalk | None = None) -> Location:
+    """The location the image's core XMP tags (City, State, Country...) name, as one Location."""
+    cw = crosswalk or load()
+    parts: dict[str, Any] = {m.field: storable_text(str(as_list(tags[m.xmp])[0])) for m in cw.mappings
+                             if m.source == "location" and m.xmp and as_list(tags.get(m.xmp))}
+    return Location(**parts)
+
+
+def location_within(part: Location, whole: Location) -> bool:
+    """True when every part ``part`` names, ``whole`` names alike (ignoring case and outer spaces)."""
+    return all(getattr(whole, attr).strip().casefold() == getattr(part, attr).strip().casefold()
+               for attr, _ in LOCATION_MEMBERS if getattr(part, attr))
 
 
 def as_list(value: Any) -> list[Any]:
     if value is None or value == "":
         return []
     return list(value) if isinstance(value, list) else [value]
+
+
+def iim_left_alone(tags: Tags) -> str:
+    """Why IIM in a file that ExifTool describes with ``tags`` is not written ("" when it may be):
+    IIM in more than one place (two Photoshop APP13 blocks, or a FotoStation trailer; ExifTool
+    names the second block's group IPTC2) cannot be rewritten without merging the blocks, and the
+    merge loses or repeats values."""
+    blocks = {tag.split(":", 1)[0] for tag in tags if re.match(r"IPTC\d+:", tag)}
+    if not blocks:
+        return ""
+    if any(tag.startswith("FotoStation:") for tag in tags):
+        return "it is stored in a FotoStation trailer after the image data, not in a standard IIM block"
+    return f"it is split over {len(blocks) + 1} IIM blocks (Photoshop APP13 segments) whose values differ"
 
 
 def iim_expectations(tags: Tags, crosswalk: Crosswalk | None = None) -> Iterable[tuple[Mapping, list[str]]]:
@@ -250,4 +279,30 @@ def render_markdown(crosswalk: Crosswalk | None = None) -> str:
         cells = [f"`{m.field}`", label, m.dc or "–", m.xmp or "–", m.iim or "–",
                  str(m.iim_bytes) if m.iim_bytes else "–", m.exif or "–", "yes" if m.repeat else "no"]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + KEPT_SECTION) + "\n"
+
+
+#: How the values an image already holds are treated (the end of docs/crosswalk.md).
+KEPT_SECTION = [
+    "",
+    "## What the image already says",
+    "",
+    "- A field the record leaves empty keeps the image's own value (I312), chosen as a Metadata Working "
+    "Group reader would, and that value enters the record, so `records.json`, the Dublin Core record and "
+    "`metadata.csv` say it too. This includes the image's location: its City, Province/State, Country "
+    "(when no `LocationShown` entry names that place, it comes first) and its `LocationShown` entries "
+    "all become the record's locations and `dc.coverage`.",
+    "- A location named by the caption replaces the image's core location (City ... Country code) as a "
+    "whole, but `LocationShown` is merged: an entry of the image for the same place lends the record's "
+    "entry what it lacks (GPS, world region, location name, further identifiers); entries for other "
+    "places follow the record's own.",
+    "- Every tag of this table whose value in the bag's copy differs from the original's is reported "
+    "with its old text (W314; W313 when a copy is removed or brought in line), and listed in the item's "
+    "`replaced` in `records.json`: `[{\"tag\": \"XMP-photoshop:City\", \"old\": ..., \"new\": ...}]`, "
+    "values as ExifTool reads them, `new` null when the tag was removed. A `LocationShown` member "
+    "ExifTool cannot write back (12.57: `GPSAltitudeRef` in the iptcExt namespace) is kept there only (W315).",
+    "- Tags outside this table are never changed, also IIM datasets longer than their limit (an "
+    "over-long Category stays whole). IIM in two places (two Photoshop APP13 blocks, a FotoStation "
+    "trailer) is left byte for byte as it is, with no fresh IPTCDigest, and the record goes to XMP and "
+    "EXIF only (W316).",
+]

@@ -1,7 +1,9 @@
 """``records.json`` and the collection's own description: the records as packaged.
 
 ``records.json`` holds, for every item, its record, issues, the tag set written
-into the image and the digest of its decoded pixels (:data:`~.layout.PIXEL_DIGEST_KEY`);
+into the image, the digest of its decoded pixels (:data:`~.layout.PIXEL_DIGEST_KEY`)
+and, under ``replaced``, every value of the image's own that the bag's copy no
+longer holds (``{"tag", "old", "new"}``, ``new`` null when it was removed);
 ``packager extract --json`` and ``bag --json`` print items in the same shape.
 """
 
@@ -29,6 +31,8 @@ def item_dict(item: ItemResult) -> dict[str, Any]:
         out["payload"] = item.payload
     if item.pixel_digest:
         out[PIXEL_DIGEST_KEY] = item.pixel_digest
+    if item.replaced:  # the image's own values that the bag's copy no longer holds (W313/W314)
+        out["replaced"] = [dict(change) for change in item.replaced]
     return out
 
 

@@ -300,7 +300,8 @@ def _show(values: list[str]) -> str | list[str]:
 def _compare_mirrors(name: str, tags: dict[str, Any]) -> list[Issue]:
     """IIM must be the XMP clipped to its limit; EXIF text must equal XMP."""
     found = []
-    iim_present = any(key.startswith("IPTC:") for key in tags)
+    # IIM in two places (two APP13 blocks, a FotoStation trailer) is left as it was (W316): not ours to mirror
+    iim_present = any(key.startswith("IPTC:") for key in tags) and not crosswalk.iim_left_alone(tags)
     for m, want in crosswalk.iim_expectations(tags):
         if not iim_present:
             break
