@@ -29,12 +29,13 @@ define("E107", ERROR, "CSV {source}: {problem}")  # the header or one record can
 define("E108", ERROR, "caption source not found: {source}")
 define("E109", ERROR, "image folder not found: {folder}")
 define("W110", WARNING, "caption on line {line} contains control characters or line separators; tabs, line "
-        "breaks and separators are kept, others become U+FFFD because XML cannot carry them (W311)")
+        "breaks, separators, DEL and C1 controls are kept, the other C0 controls (such as NUL or ESC) become "
+        "U+FFFD because XML cannot carry them (W311)")
 # a name used after an adjustment: an unknown CSV column ignored, a caption paired with an image whose name
 # differs only in case, an identifier made unique; {problem} says which and what was done
 define("W111", WARNING, "{problem}")
-define("E112", ERROR, "image name {file} contains control characters (shown escaped); rename the file without "
-        "them: line breaks and other control characters break ExifTool's argument files and manifests")
+define("E112", ERROR, "image name {file} contains control characters or the noncharacters U+FFFE/U+FFFF (shown "
+        "escaped); rename the file without them: they break ExifTool's argument files and replies, and manifests")
 define("E114", ERROR, "image name {file} is {length} bytes long: ExifTool writes each copy through a temporary "
         "file named after it with 13 bytes more ('_exiftool_tmp'), and a file name may have at most 255 bytes; "
         "shorten it to 242 bytes or fewer")
