@@ -272,6 +272,9 @@ define("W533", WARNING, "{file}: tag {tag} is recommended by profile {profile} b
 # 540-549: what validate could not check
 define("I540", INFO, "the bag declares the BagIt profile {identifier}; it was not checked (profiles are never "
        "fetched from the network): pass --profile FILE to check it", "profile-not-checked")
+define("I541", INFO, "{count:,} more {omitted} {kind}(s) like those above were found and not listed (a report "
+       "lists the first {limit} of each code); the verdict and the totals count them: fix the cause of those listed, "
+       "then validate again", "issues-not-listed")
 
 # --- 6xx metadata validation ------------------------------------------------
 # W620: the embedded tags could not be read (no ExifTool); everything else was checked

@@ -190,9 +190,12 @@ def first_cell(error: str | None) -> str:
         return ""
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as surrogate escapes
+
+
 def _not_utf8(cells: list[str]) -> int | None:
     """1-based column of the first cell holding bytes that are not UTF-8, or None."""
-    return next((i for i, c in enumerate(cells, start=1) if any("\udc80" <= ch <= "\udcff" for ch in c)), None)
+    return next((i for i, c in enumerate(cells, start=1) if _UNDECODED.search(c)), None)
 
 
 def header_problem(first: tuple[int, list[str] | None, str | None] | None) -> str | None:

@@ -46,6 +46,7 @@ from packager.errors import SourceError
 from packager.issues.receiving import situation
 from packager.model import ERROR, WARNING, Issue
 
+from .capped import Capped
 from .contents import _Bag, _load, _read_info
 from .coverage import Expectation, Jobs, _check_payload_coverage, _check_tag_manifests
 from .manifest import find_manifests
@@ -151,9 +152,9 @@ class _Run:
 
 def _check_source(source: BagSource, run: _Run) -> BagCheck:
     listing = source.listing()
-    out: list[Issue] = list(listing.problems)
+    out = Capped(listing.problems)
     if any(p.code in _UNREADABLE for p in out):  # a bomb or a damaged archive: nothing more to learn safely
-        return BagCheck(source.location, None, [], (), 0, 0, tuple(out), name=source.name,
+        return BagCheck(source.location, None, [], (), 0, 0, out.issues(), name=source.name,
                         serialization=source.serialization, archive_name=source.archive_name)
     decl = read_declaration(source, out)
     info_name, info = _read_info(source, decl, out)
@@ -168,11 +169,11 @@ def _check_source(source: BagSource, run: _Run) -> BagCheck:
         _verify(bag, jobs, run)
     files, octets = _payload_totals(bag)
     return BagCheck(source.location, decl.version, info, tuple(m.bagit_algorithm for m in bag.payload_manifests),
-                    files, octets, tuple(out), name=source.name, serialization=source.serialization,
+                    files, octets, out.issues(), name=source.name, serialization=source.serialization,
                     archive_name=source.archive_name,
                     tag_algorithms=tuple(m.bagit_algorithm for m in bag.tag_manifests),
                     payload_paths=tuple(sorted(bag.payload)), tag_paths=tuple(sorted(bag.tag_files)),
-                    tag_fields=_tag_fields(bag), has_fetch=listing.is_file("fetch.txt"))
+                    tag_fields=_tag_fields(bag, info_name, info), has_fetch=listing.is_file("fetch.txt"))
 
 
 def _verify(bag: _Bag, jobs: Jobs, run: _Run) -> None:
@@ -190,7 +191,7 @@ def _verify(bag: _Bag, jobs: Jobs, run: _Run) -> None:
         if progress:
             progress(done, total)
 
-    found: list[Issue] = []
+    found = Capped()
     to_hash: list[str] = []
     for rel in files:
         given = run.known.get(rel) if run.known is not None and rel.startswith("data/") else None
@@ -206,6 +207,7 @@ def _verify(bag: _Bag, jobs: Jobs, run: _Run) -> None:
         else:
             _compare(rel, actual, jobs.expected(rel), found)
     bag.out.extend(sorted(found, key=lambda i: (i.path or "", i.message)))  # same order whatever the workers did
+    bag.out.extend(found.issues()[len(found):])  # what was counted, not kept
     if progress and total == 0:
         progress(0, 0)
 
@@ -236,12 +238,16 @@ def _compare(rel: str, actual: Mapping[str, str], expected: list[Expectation], f
 _FIELDS_LIMIT = 1 << 20
 
 
-def _tag_fields(bag: _Bag) -> dict[str, list[tuple[str, str]]]:
+def _tag_fields(bag: _Bag, info_name: str | None, info: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     """'Label: value' pairs of every top-level .txt tag file that has that form
     (bagit.txt, bag-info.txt, aptrust-info.txt...), for profiles. Problems in
-    them are reported elsewhere (bagit.txt, bag-info.txt) or are not BagIt's."""
+    them are reported elsewhere (bagit.txt, bag-info.txt) or are not BagIt's.
+    bag-info.txt (``info_name``), when read already (whatever its size), gives its ``info``."""
     fields: dict[str, list[tuple[str, str]]] = {}
     for rel, size in sorted(bag.tag_files.items()):
+        if rel == info_name and info:
+            fields[rel] = info
+            continue
         if "/" in rel or not rel.endswith(".txt") or size > _FIELDS_LIMIT or rel == "fetch.txt" \
                 or find_manifests([rel]) != ([], []):
             continue

@@ -8,12 +8,14 @@ cannot be read; :func:`_read_info` reads ``bag-info.txt``. The checks in
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from packager.errors import SourceError
 from packager.issues.receiving import situation
 from packager.model import Issue
 
+from .capped import Capped
 from .manifest import Manifest, find_manifests, read_manifest_stream, weak_only
 from .source import BagSource, Listing
 from .tags import Declaration, FetchEntry, decode_tag_file, parse_bag_info, parse_fetch
@@ -43,7 +45,9 @@ def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issu
     payload_names, tag_names = find_manifests([p for p in tags if "/" not in p])
     if not payload_names:
         out.append(situation("E502", "no_payload_manifest"))
-    manifests = [_read_manifest(source, name, decl, out) for name in payload_names + tag_names]
+    # with a fetch.txt every listed path may be needed (to be fetched): all are kept in full
+    present = None if listing.is_file("fetch.txt") else _OnDisk(listing)
+    manifests = [_read_manifest(source, name, decl, out, present) for name in payload_names + tag_names]
     weak_only([m for m in manifests if m], out)
     bag = _Bag(source, listing, decl, payload, tags, dict(listing.refused),
                [m for m in manifests if m and m.kind == "payload"], [m for m in manifests if m and m.kind == "tag"],
@@ -52,11 +56,37 @@ def _load(source: BagSource, listing: Listing, decl: Declaration, out: list[Issu
     return bag
 
 
-def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Issue]) -> Manifest | None:
-    found: list[Issue] = []
+class _OnDisk:
+    """Whether a manifest path names something in the bag (file, folder or refused entry), under
+    any spelling :mod:`.coverage` accepts (trailing blanks, another Unicode normalization)."""
+
+    def __init__(self, listing: Listing) -> None:
+        self.listing = listing
+        self._nfc: set[str] | None = None
+
+    def __contains__(self, path: object) -> bool:
+        assert isinstance(path, str)
+        listing = self.listing
+        if path in listing.files:
+            return True
+        candidates = (path, path.rstrip(" \t"))
+        for p in candidates:
+            if p in listing.files or p in listing.dirs or p in listing.refused:
+                return True
+        if path.isascii():
+            return False
+        if self._nfc is None:
+            self._nfc = {unicodedata.normalize("NFC", p) for p in (*listing.files, *listing.dirs, *listing.refused)
+                         if not p.isascii()}
+        return any(unicodedata.normalize("NFC", p) in self._nfc for p in candidates)
+
+
+def _read_manifest(source: BagSource, name: str, decl: Declaration, out: list[Issue],
+                   present: _OnDisk | None) -> Manifest | None:
+    found = Capped()
     try:
         with source.open(name, limit=None) as fh:
-            manifest = read_manifest_stream(name, fh, decl, found)
+            manifest = read_manifest_stream(name, fh, decl, found, present)
     except (SourceError, OSError) as exc:
         error = exc if isinstance(exc, SourceError) else SourceError(f"{name} cannot be read: {exc}")
         out.append(situation("E501", "source_error", path=name, error=error))

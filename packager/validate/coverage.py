@@ -10,16 +10,20 @@ blanks), with a warning. What each manifest claims becomes an
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
 from collections.abc import Mapping
 
 from packager import issues
 from packager.issues.receiving import situation
+from packager.model import ERROR
 
+from .capped import summary as omitted
 from .contents import _Bag
-from .manifest import Manifest
+from .manifest import Manifest, path_hash
 
 _TAG_MANIFEST = re.compile(r"tagmanifest-.+\.txt")
 
@@ -111,8 +115,26 @@ def _check_payload_coverage(bag: _Bag) -> Jobs:
             if entry.digest and m.algorithm:
                 jobs.moved(found, m, path, entry.digest)
     _report_missing(bag, missing)
+    more = _hashed_missing(bag.payload_manifests, missing)
+    if more:  # the lines past manifest.ABSENT_KEPT: counted as missing files, not listed
+        bag.out.append(omitted("E504", ERROR, more, None))
     _report_unlisted(bag, elsewhere)
     return jobs
+
+
+def _hashed_missing(manifests: list[Manifest], listed: Mapping[str, object]) -> int:
+    """How many distinct paths the manifests kept only as hashes (absent files), not counting
+    those another manifest kept in full (``listed``, reported already)."""
+    arrays = [array("Q", sorted(m.entries.hashed)) for m in manifests if m.entries.hashed]  # one list at a time
+    if not arrays:
+        return 0
+    known = {path_hash(p) for p in listed}
+    count, last = 0, None
+    for h in heapq.merge(*arrays):
+        if h != last and h not in known:
+            count += 1
+        last = h
+    return count
 
 
 def _report_missing(bag: _Bag, missing: dict[str, list[str]]) -> None:
@@ -154,6 +176,9 @@ def _check_tag_manifests(bag: _Bag, jobs: Jobs) -> None:
         jobs.add(m, tag=True)
         for path, entry in m.entries.items():
             _tag_entry_ok(bag, m, path, entry.line)
+    more = sum(len(m.entries.hashed) for m in bag.tag_manifests)
+    if more:  # the lines past manifest.ABSENT_KEPT naming absent tag files: counted, not listed
+        bag.out.append(omitted("E508", ERROR, more, None))
     sets = {m.name: frozenset(m.entries) for m in bag.tag_manifests}
     if len(set(sets.values())) > 1:
         summary = "; ".join(f"{name}: {', '.join(sorted(s)) or '(nothing)'}" for name, s in sets.items())

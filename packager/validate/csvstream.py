@@ -8,6 +8,11 @@ decoded and split. Only the lines of the record being read are held; after a
 quote error the reader goes back to the line after the bad record's first
 line, as the whole-file reader does, which can hold the rest of the file
 while the unclosed quote runs on (a damaged file, read once).
+
+A physical line longer than :data:`LINE_LIMIT` characters is not held: it is
+reported as a damaged row on its line and the file is read no further (far
+more than a row needs: the csv module holds a cell to 131,072 characters),
+so one endless line cannot fill memory.
 """
 
 from __future__ import annotations
@@ -20,6 +25,17 @@ from typing import IO
 
 from packager.metadata.csvfile import CsvProblem, CsvRow, first_cell, header_problem, row_problem
 
+#: Longest physical line read, in characters (see above).
+LINE_LIMIT = 8 << 20
+#: What of a damaged record's first line is kept to find its filename cell.
+_FIRST_LINE_KEPT = 1 << 16
+
+
+class _TooLong(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
 
 class CsvStream:
     """Iterating gives each usable row (:class:`CsvRow`) and each problem (:class:`CsvProblem`)
@@ -28,12 +44,26 @@ class CsvStream:
 
     def __init__(self, fh: IO[bytes]) -> None:
         self._text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
-        first = self._text.readline()
+        first = self._text.readline(LINE_LIMIT + 1)
+        self._overlong = len(first) > LINE_LIMIT
+        if self._overlong:
+            first = ""
         self.bom = first.startswith("\ufeff")
         self._lines = _Lines(first[1:] if self.bom else first, self._text)
         self.usable = True
 
     def __iter__(self) -> Iterator[CsvRow | CsvProblem]:
+        try:
+            if self._overlong:
+                raise _TooLong(1)
+            yield from self._rows()
+        except _TooLong as exc:
+            if exc.line == 1:
+                self.usable = False
+            yield CsvProblem(exc.line, f"the line is longer than {LINE_LIMIT:,} characters, which no row needs; "
+                             "metadata.csv was read no further")
+
+    def _rows(self) -> Iterator[CsvRow | CsvProblem]:
         records = _csv_records(self._lines)
         first = next(records, None)
         problem = header_problem(first)
@@ -70,10 +100,13 @@ class _Lines:
 
     def get(self, n: int) -> str | None:
         while not self._done and n >= self._first + len(self._held):
-            line = self._rest.readline()
+            line = self._rest.readline(LINE_LIMIT + 1)
             if not line:
                 self._done = True
                 break
+            if len(line) > LINE_LIMIT:
+                self._done = True
+                raise _TooLong(self._first + len(self._held))
             self._held.append(line)
         index = n - self._first
         return self._held[index] if 0 <= index < len(self._held) else None
@@ -108,5 +141,5 @@ def _csv_records(lines: _Lines) -> Iterator[tuple[int, list[str] | None, str | N
             start = pos + consumed + 1
             reached = pos + reader.line_num
             runs_on = f" (the quoted cell that starts here runs on to line {reached})" if reached > start else ""
-            yield start, None, f"{lines.get(start)}\0{exc}\0{runs_on}"
+            yield start, None, f"{(lines.get(start) or '')[:_FIRST_LINE_KEPT]}\0{exc}\0{runs_on}"
             pos = start

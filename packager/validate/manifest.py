@@ -7,10 +7,11 @@ read line by line; a bad line is reported and skipped, the rest still counts.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import sys
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import IO, Any, NamedTuple
@@ -20,6 +21,7 @@ from packager.files.hashing import WEAK
 from packager.issues.receiving import situation
 from packager.model import Issue
 
+from .capped import Capped
 from .paths import PathContext, check_area, decode_path, hashlib_name, hex_length, normalise_path
 from .tags import Declaration, decode_tag_file, split_lines
 
@@ -27,6 +29,10 @@ _NAME = re.compile(r"(tag)?manifest-(.+)\.txt")
 _LINE = re.compile(r"([^ \t]+)[ \t]+(.*)")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _BLOCK = 1 << 20
+#: Lines of one manifest kept in full that name nothing in the bag; beyond them, such a line
+#: is kept as an 8-byte hash of its path (``Entries.hashed``): still counted as missing, never
+#: matched or reported one by one, so a manifest naming a million absent files stays small.
+ABSENT_KEPT = 10_000
 
 
 class Entry(NamedTuple):
@@ -42,17 +48,29 @@ class Entries(Mapping[str, Entry]):
     hundreds of thousands of lines: one dict of path -> position, the line numbers
     in an array (negative when the line's checksum is unusable) and the digests as
     bytes in one bytearray (as text only for an algorithm of unknown size).
-    :class:`Entry` values are made when asked for."""
+    :class:`Entry` values are made when asked for.
 
-    def __init__(self, digest_size: int | None) -> None:
+    Given ``present`` (what the bag holds), the lines naming something absent are
+    kept in full up to :data:`ABSENT_KEPT`; the later ones only as the hash of
+    their path in ``hashed`` (see :func:`path_hash`)."""
+
+    def __init__(self, digest_size: int | None, present: Container[str] | None = None) -> None:
         self._position: dict[str, int] = {}
         self._lines = array("q")
         self._width = digest_size
         self._binary = bytearray()
         self._text: list[str | None] = []
+        self._present = present
+        self._absent = 0
+        self.hashed = array("Q")
 
     def add(self, entry: Entry) -> None:
-        self._position[entry.path] = len(self._lines)
+        if self._present is not None and entry.path not in self._present:
+            if self._absent >= ABSENT_KEPT:
+                self.hashed.append(path_hash(entry.path))
+                return
+            self._absent += 1
+        self._position[sys.intern(entry.path)] = len(self._lines)
         self._lines.append(entry.line if entry.digest is not None else -entry.line)
         if self._width is None:
             self._text.append(entry.digest)
@@ -86,10 +104,16 @@ class Manifest:
     kind: str  # "payload" or "tag"
     bagit_algorithm: str  # as in the file name
     algorithm: str | None  # hashlib name, None when unsupported
+    present: Container[str] | None = field(default=None, repr=False, compare=False)  # see Entries
     entries: Entries = field(init=False)
 
     def __post_init__(self) -> None:
-        self.entries = Entries(_hex_length(self.algorithm) // 2 if self.algorithm else None)
+        self.entries = Entries(_hex_length(self.algorithm) // 2 if self.algorithm else None, self.present)
+
+
+def path_hash(path: str) -> int:
+    """64 bits of a path's BLAKE2b digest: how a manifest keeps a path past :data:`ABSENT_KEPT`."""
+    return int.from_bytes(hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
@@ -103,17 +127,19 @@ def find_manifests(top_files: list[str]) -> tuple[list[str], list[str]]:
     return payload, tag
 
 
-def _new_manifest(name: str, out: list[Issue]) -> Manifest:
+def _new_manifest(name: str, out: list[Issue], present: Container[str] | None = None) -> Manifest:
     m = _NAME.fullmatch(name)
     assert m, name
-    manifest = Manifest(name, "tag" if m[1] else "payload", m[2], hashlib_name(m[2]))
+    manifest = Manifest(name, "tag" if m[1] else "payload", m[2], hashlib_name(m[2]), present)
     _algorithm_notes(manifest, out)
     return manifest
 
 
-def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue]) -> Manifest:
-    """Parse manifest ``name`` (its bytes ``raw``); bad lines are reported and skipped."""
-    manifest = _new_manifest(name, out)
+def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue],
+                  present: Container[str] | None = None) -> Manifest:
+    """Parse manifest ``name`` (its bytes ``raw``); bad lines are reported and skipped.
+    ``present``: what the bag holds, to keep lines naming absent files compactly (see Entries)."""
+    manifest = _new_manifest(name, out, present)
     text = decode_tag_file(raw, decl, name, "E508" if manifest.kind == "tag" else "E502", out)
     for n, line in enumerate(split_lines(text or ""), 1):
         if line.strip():
@@ -121,16 +147,17 @@ def read_manifest(name: str, raw: bytes, decl: Declaration, out: list[Issue]) ->
     return manifest
 
 
-def read_manifest_stream(name: str, fh: IO[bytes], decl: Declaration, out: list[Issue]) -> Manifest:
+def read_manifest_stream(name: str, fh: IO[bytes], decl: Declaration, out: list[Issue],
+                         present: Container[str] | None = None) -> Manifest:
     """:func:`read_manifest` of a stream, block by block, so that a manifest of a million
     lines is never held whole; the same findings, in the same order (a manifest that
     is not in its declared encoding gives that one problem and no line, as a whole).
     Only UTF-8 is read this way; other encodings are read whole. Reading may raise
     SourceError or OSError."""
     if decl.codec != "utf-8":
-        return read_manifest(name, fh.read(), decl, out)
-    manifest = _new_manifest(name, out)
-    found: list[Issue] = []
+        return read_manifest(name, fh.read(), decl, out, present)
+    manifest = _new_manifest(name, out, present)
+    found = Capped()
     decoder = codecs.getincrementaldecoder("utf-8")()
     position, carried, n, started = 0, "", 0, False
     while True:
@@ -139,7 +166,7 @@ def read_manifest_stream(name: str, fh: IO[bytes], decl: Declaration, out: list[
         try:
             text = decoder.decode(block, final=not block)
         except UnicodeDecodeError as exc:
-            manifest = _new_manifest(name, [])
+            manifest = _new_manifest(name, [], present)
             out.append(situation("E508" if manifest.kind == "tag" else "E502", "not_decodable", path=name,
                                  encoding=decl.encoding, byte=position - held + exc.start))
             return manifest
@@ -155,7 +182,7 @@ def read_manifest_stream(name: str, fh: IO[bytes], decl: Declaration, out: list[
             if line.strip():
                 _read_line(manifest, line, n, decl.rules, found)
         if not block:
-            out.extend(found)
+            out.extend(found.issues())
             return manifest
 
 
@@ -205,7 +232,7 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
         return
     digest, raw = m[1], m[2]
     if _plain(raw, manifest.kind):
-        _add_entry(manifest, Entry(sys.intern(raw), _digest(manifest, digest, n, out), n), rules, out)
+        _add_entry(manifest, Entry(raw, _digest(manifest, digest, n, out), n), rules, out)
         return
     if raw.startswith("*"):
         raw = raw[1:]
@@ -215,7 +242,7 @@ def _read_line(manifest: Manifest, line: str, n: int, rules: tuple[int, int], ou
     path = normalise_path(path, ctx, out) if path is not None else None
     if path is None or not check_area(path, ctx, out):
         return
-    _add_entry(manifest, Entry(sys.intern(path), _digest(manifest, digest, n, out), n), rules, out)
+    _add_entry(manifest, Entry(path, _digest(manifest, digest, n, out), n), rules, out)
 
 
 def _digest(manifest: Manifest, digest: str, n: int, out: list[Issue]) -> str | None:

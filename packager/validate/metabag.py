@@ -20,6 +20,7 @@ from packager.issues.receiving import situation
 from packager.metadata.layout import OBJECTS_DIR
 from packager.model import Issue
 
+from .capped import Capped
 from .source import BagSource, Listing
 
 OBJECTS_PREFIX = OBJECTS_DIR + "/"
@@ -34,7 +35,7 @@ class _Bag:
     source: BagSource
     listing: Listing
     ours: bool
-    found: list[Issue] = field(default_factory=list)
+    found: list[Issue] = field(default_factory=Capped)  # bounded: see .capped
 
     def report(self, code: str, what: str | None, path: str | None, line: int | None = None, **values: Any) -> None:
         """One finding: situation ``what`` of ``code``, or None for a code raised in one situation only."""

@@ -64,6 +64,7 @@ from packager.issues.receiving import situation
 from packager.metadata.layout import CSV_PATH, METADATA_DIR, OBJECTS_DIR, ORIGINALS_PATH, names_us
 from packager.model import Issue
 
+from .capped import Capped
 from .source import BagSource
 
 if TYPE_CHECKING:
@@ -133,7 +134,8 @@ def check(source: BagSource, read_tags: ReadTags | Sequence[ReadTags] | None, *,
             bag.found.extend(check_images(source, _expectations(bag, table, store), look, ours=bag.ours))
     finally:
         store.close()
-    return bag.found
+    found = bag.found
+    return list(found.issues()) if isinstance(found, Capped) else found
 
 
 # --- what the images should say -------------------------------------------------

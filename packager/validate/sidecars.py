@@ -26,6 +26,7 @@ from packager.metadata.layout import COLLECTION_RECORD, DC_DIR, ORIGINALS_PATH, 
 from packager.model import Issue
 
 from . import recordstream
+from .capped import Capped
 from .images import Pairs
 from .metabag import OBJECTS_PREFIX, _Bag, _blocked, _in_folder
 from .metacsv import _identifier, _Table, fingerprint
@@ -174,7 +175,7 @@ class _Records:
     records and originals.txt, as when it was read whole) and the identifiers of
     items whose identifier no row of metadata.csv gives (for the DC records)."""
 
-    problems: list[Issue] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=Capped)  # bounded: see .capped
     known: dict[str, str] = field(default_factory=dict)
 
 
@@ -260,10 +261,11 @@ class _RecordsReader:
     def finish(self) -> _Records:
         """In ours, every row must be described: those missing are reported first."""
         if self.bag.ours and self.table.usable:
-            missing = [situation("E602", "records_missing_row", path=RECORDS_PATH, payload=name)
-                       for name, row in sorted(self.table.rows.items())
-                       if row[0] >= len(self.described) or not self.described[row[0]]]
-            self.found.problems[:0] = missing
+            missing = Capped(situation("E602", "records_missing_row", path=RECORDS_PATH, payload=name)
+                             for name, row in sorted(self.table.rows.items())
+                             if row[0] >= len(self.described) or not self.described[row[0]])
+            missing.extend(self.found.problems)
+            self.found.problems = missing
         return self.found
 
 

@@ -21,6 +21,7 @@ from packager.metadata.provenance import software
 from packager.model import ERROR, WARNING, Issue
 
 from . import metacheck
+from .capped import Capped, tally
 from .check import BagCheck, check_bag
 from .hashpool import resolve_workers
 from .opening import open_source
@@ -48,11 +49,11 @@ class ValidationReport:
 
     @property
     def errors(self) -> int:
-        return sum(p.severity == ERROR for p in self.problems)
+        return tally(self.problems, ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(p.severity == WARNING for p in self.problems)
+        return tally(self.problems, WARNING)
 
     @property
     def valid(self) -> bool:
@@ -128,7 +129,7 @@ def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool 
     with source:
         result = check_bag(source, fast=fast, completeness_only=completeness_only, progress=bag_progress,
                            workers=count, known=proven.payload_digests if proven else None)
-        problems = list(result.problems)
+        problems = Capped(result.problems)
         checked = _check_profiles(result, chosen, problems)
         run_metadata = metadata and not (fast or completeness_only) and result.listing_usable \
             and metacheck.applies(source)
@@ -145,7 +146,7 @@ def validate(path: Path, *, exiftool: ExifToolSession | None = None, fast: bool 
                     problems.append(issues.make("W620", path=None, reason=exc.message))
                 problems += metacheck.check(source, [s.read_many for s in sessions] or None, workers=count)
     return ValidationReport(path=Path(path), bagit=result, metadata_checked=run_metadata,
-                            problems=tuple(problems), software=software(version), profile=checked,
+                            problems=problems.issues(), software=software(version), profile=checked,
                             incomplete=incomplete)
 
 
