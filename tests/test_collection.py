@@ -215,3 +215,25 @@ def test_a_name_too_long_for_exiftools_temporary_file_is_refused_up_front(tmp_pa
     e114 = [i for i in found if i.code == "E114"]
     assert [i.path for i in e114] == [str(images / too_long)]
     assert "is 250 bytes long" in e114[0].message and "shorten it to 242 bytes or fewer" in e114[0].message
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    (".hidden.jpg", "is there, but a name starting with '.' is a hidden file, which is never packaged"),
+    ("scan.gif", "is there, but .gif is not an image type the packager embeds into (.jpg, .jpeg"),
+    ("absent.jpg", None),
+])
+def test_a_caption_naming_a_file_that_is_there_but_not_packaged_says_why(tmp_path: Path, name: str,
+                                                                        said: str | None) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    if said is not None:
+        (images / name).write_bytes(b"\xff\xd8\xff\xe0 stand-in")
+    captions = tmp_path / "captions.csv"
+    captions.write_text(f"filename,caption\n{name},A caption.\n", encoding="utf-8")
+    _items, found = scan(captions, images, None)
+    (e104,) = [i for i in found if i.code == "E104"]
+    assert e104.line == 2 and f"expected {name} in {images}" in e104.message
+    if said is None:
+        assert e104.message.endswith(f"expected {name} in {images}")
+    else:
+        assert said in e104.message

@@ -229,7 +229,7 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
             used.add(name)
         elif claim.name not in refused:  # a refused entry's E115/E117 names it already
             found.append(issues.make("E104", path=str(source), line=claim.entry.line, source=source,
-                                     file=claim.name, folder=folder))
+                                     file=claim.name, folder=folder, why=_not_packaged(folder, claim.name)))
         items.append(_item(claim.entry, claim.name if name is None else name,
                            None if name is None else folder / name, source))
     for name in files:
@@ -238,6 +238,20 @@ def _pair(claims: list[_Claim], files: list[str], source: Path, folder: Path,
             items.append(Item(identifier=slug(name), file=name, image=folder / name, caption=None,
                               source=source.name, line=None))
     return items
+
+
+def _not_packaged(folder: Path, name: str) -> str:
+    """Why a file the caption names is not among the images although it is there ("" when it is not there)."""
+    if "/" in name or not (folder / name).exists():
+        return ""
+    if name.startswith("."):
+        return (f"; {shown_name(name)} is there, but a name starting with '.' is a hidden file, which is never "
+                "packaged (such as macOS's ._ files): rename it without the dot")
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMAGE_EXTENSIONS:
+        return (f"; {shown_name(name)} is there, but {suffix or 'a name without a suffix'} is not an image type "
+                f"the packager embeds into ({', '.join(IMAGE_EXTENSIONS)}): convert it, or name the right file")
+    return ""
 
 
 def _match(claim: _Claim, exact: set[str], folded: dict[str, list[str]], source: Path,

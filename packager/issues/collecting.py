@@ -22,7 +22,7 @@ define("E007", ERROR, "cannot use the Dask scheduler at {address}: {reason}; ins
 define("W101", WARNING, "dropped line {line}: {text!r} looks like a leftover of the web page ({why}), not a caption")
 define("W102", WARNING, "dropped line {line}: blank line")
 define("E103", ERROR, "{path}, line {line}: {problem}; save the file as UTF-8 (with or without BOM)")
-define("E104", ERROR, "caption on line {line} of {source} has no image: expected {file} in {folder}")
+define("E104", ERROR, "caption on line {line} of {source} has no image: expected {file} in {folder}{why}")
 define("E105", ERROR, "image {file} has no caption in {source}; add a caption for it or remove the image")
 define("E106", ERROR, "duplicate name {file}: {problem}")  # named twice in a CSV, or images differing in case
 define("E107", ERROR, "CSV {source}: {problem}")  # the header or one record cannot be used
