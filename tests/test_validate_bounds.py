@@ -346,12 +346,22 @@ def test_a_metadata_csv_line_of_many_megabytes_is_refused_not_held(bag: Path) ->
     consistent(doc, text)
 
 
-def test_a_json_string_of_many_megabytes_is_clipped_in_the_report(bag: Path) -> None:
-    huge_json_string(bag, 16)
+def test_a_json_string_of_a_few_megabytes_is_clipped_in_the_report(bag: Path) -> None:
+    huge_json_string(bag, 6)  # under the 8 MiB a records.json value may have
     doc, text = both(bag)
     (differs,) = [p for p in doc["problems"] if "disagree" in p["message"]]
     assert differs["code"] == "E602" and "more characters not shown" in differs["message"]
     assert len(differs["message"]) < 1100
+    consistent(doc, text)
+
+
+def test_a_json_string_beyond_the_limit_is_refused_not_held(bag: Path) -> None:
+    """ijson would hold the string whole (60 MB took 272 MiB, 100 MB passed 300 MiB): it is refused at 8 MiB."""
+    huge_json_string(bag, 120)
+    doc, text = both(bag)
+    (refused,) = [p for p in doc["problems"] if "more than 8 MiB" in p["message"]]
+    assert refused["code"] == "E602" and refused["path"] == RECORDS
+    assert "read no further" in refused["message"]
     consistent(doc, text)
 
 

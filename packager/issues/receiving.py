@@ -316,6 +316,8 @@ define_situations(  # the sidecars against the payload and each other
     "packager; " + REPACKAGE,
     records_not_json="{path} is not valid JSON ({error}); " + REPACKAGE,
     records_no_items="{path} has no 'items' list of records; " + REPACKAGE,
+    records_value_too_long="{path} holds a value of more than 8 MiB (no double quote for that long), which no "
+    "record needs; it was read no further: " + REPACKAGE,
     records_missing_row="{path} has no record of {payload}, which has a row in metadata.csv; " + REPACKAGE,
     records_disagree="{path} and metadata.csv disagree about {payload}: {difference}",
     records_without_row="{path} describes {payload}, which has no row in metadata.csv",
@@ -374,6 +376,8 @@ define_situations(  # foreign bag: a file at our sidecar path, not in our format
     "checked",
     records_not_json="{path} is not valid JSON ({error}), so it is not packager's records file and was not checked",
     records_no_items="{path} has no 'items' list of records, so it is not packager's records file and was not "
-    "checked")
+    "checked",
+    records_value_too_long="{path} holds a value of more than 8 MiB, so it is not packager's records file and was "
+    "not checked")
 define("W615", WARNING, "{path} starts with a UTF-8 byte order mark; older Archivematica releases then miss the "
        "'filename' column: save it as UTF-8 without BOM", "csv-bom")
