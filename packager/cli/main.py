@@ -24,10 +24,12 @@ traceback reaches a user: a PackagerError becomes its message and exit code.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -308,6 +310,21 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point; usage errors exit 2, as one JSON document too with --json."""
     args = sys.argv[1:] if argv is None else argv
     fewer_malloc_arenas()
+    try:
+        _main(args)
+    finally:
+        if argv is None:  # the command line, not a test calling in: the result is out, the rest is shutting down
+            _ignore_interrupts()
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C once the result is printed: ignored, so that the exit code stays the one the result
+    says (freeing the reference data and joining idle threads can take a moment)."""
+    with contextlib.suppress(ValueError):  # not the main thread of the main interpreter
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(args: list[str]) -> None:
     try:
         cli.main(args=args, prog_name="packager", standalone_mode=False)
     except click.exceptions.Exit as exc:
