@@ -140,3 +140,21 @@ def test_an_error_about_the_whole_collection_still_stops_the_run(tmp_path: Path,
     else:
         assert "E120" in result.stdout
         assert "concern the collection as a whole, which --skip-failed cannot leave out" in result.stdout
+
+
+def test_an_item_that_fails_only_while_embedding_is_left_out_too(tmp_path: Path) -> None:
+    """No error until embedding (a JPEG cut off after its header passes the scan): still left out, not fatal."""
+    source = collection(tmp_path / "c")
+    for name in ("b.jpg", "d.jpg", "f.jpg"):
+        (source / "images" / name).unlink()
+    whole = (source / "images" / "c.jpg").read_bytes()
+    (source / "images" / "c.jpg").write_bytes(whole[: len(whole) // 2])
+    (source / "captions.csv").write_text(
+        "filename,caption\na.jpg,A street market in Kashgar.\nc.jpg,A police station in Urumqi.\n", encoding="utf-8")
+    result = run_cli("bag", source, "--out", tmp_path / "out", "--skip-failed", "--json")
+    assert result.code == 4, result.stdout[-2000:]
+    bag = tmp_path / "out" / "mixed"
+    assert sorted(p.name for p in (bag / layout.OBJECTS_DIR).iterdir()) == ["a.jpg"]
+    (row,) = excluded_rows(bag)
+    assert (row["entry"], row["code"]) == ("c.jpg", "E306")
+    assert run_cli("validate", bag).code == 0

@@ -141,7 +141,7 @@ def _run(cfg: config_mod.CollectionConfig, out_dir: Path, replace_existing: bool
     with _engine(scheduler, workers) as engine:
         extraction, probes = _extract_while_probing(cfg, engine, progress, keep_going=skip_failed)
         errors = exclusions.sort_collection_errors(extraction.issues, cfg.images, cfg.captions) \
-            if skip_failed and extraction.errors else None
+            if skip_failed else None  # also without errors so far: an item may still fail while embedding
         if extraction.errors and (errors is None or errors.blocking):
             return BagRun(extraction=extraction, items=extraction.items, bag=None, validation=None,
                           skip_failed=skip_failed)
@@ -175,7 +175,7 @@ class _Plan:
 
 
 def _kept(extraction: Extraction, errors: CollectionErrors | None) -> Sequence[ItemResult]:
-    if errors is None:
+    if errors is None or not extraction.errors:
         return extraction.items
     return Spool(item for item in extraction.items if not (item.failed or errors.leaves_out(item)))
 
@@ -315,7 +315,7 @@ def _discard(writer: BagWriter, file: str) -> None:
 def _in_order(plan: _Plan, writer: BagWriter) -> Iterator[tuple[ItemResult, Embedded | None]]:
     """Every item of the collection in its order, with its embedded copy; None for one --skip-failed left out."""
     embedded = _embedded(plan, writer)
-    if plan.errors is None:
+    if plan.errors is None or not plan.extraction.errors:  # every item is embedded
         yield from ((e.item, e) for e in embedded)
         return
     for item in plan.extraction.items:
