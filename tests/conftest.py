@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,26 @@ ROOT = Path(__file__).resolve().parent.parent
 COLLECTION = ROOT / "collection"
 DATA = ROOT / "tests" / "data"
 CONFORMANCE = DATA / "conformance"  # vendored third-party test data, bytes unchanged
+
+
+def write_captions(root: Path, captions: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+    """``root/captions.csv``: a filename,caption header and one row per caption, written by the csv
+    module (which quotes fields holding commas, quotes or line breaks)."""
+    with open(root / "captions.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["filename", "caption"])
+        writer.writerows(captions.items() if isinstance(captions, Mapping) else captions)
+
+
+def write_csv_collection(root: Path, captions: Mapping[str, str] | Iterable[tuple[str, str]], identifier: str,
+                         title: str, *, collection: str = "", after: str = "") -> Path:
+    """A collection.toml naming ``captions.csv`` and ``images/`` (the caller makes the images), and
+    the captions; ``collection`` adds lines to its [collection] table, ``after`` tables after [source]."""
+    write_captions(root, captions)
+    (root / "collection.toml").write_text(
+        f'[collection]\nidentifier = "{identifier}"\ntitle = "{title}"\n{collection}\n'
+        '[source]\ncaptions = "captions.csv"\nimages = "images"\n' + after, encoding="utf-8")
+    return root
 
 
 @dataclass

@@ -36,7 +36,7 @@ from packager.pipeline.extraction import extract
 from packager.pipeline.reviewing import write_review
 from packager.review import cells
 
-from .conftest import run_cli, tree_digest
+from .conftest import run_cli, tree_digest, write_csv_collection
 
 SEED = 20261203
 DATE = "2024-05-01"
@@ -76,14 +76,7 @@ def collection(root: Path, images: dict[str, Maker], captions: dict[str, str] | 
         texts.setdefault(name, f"Item {n}: a {['robot', 'camera', 'checkpoint', 'volunteer', 'showroom'][n % 5]} "
                                f"seen in {['Beijing', 'Hangzhou', 'Rongcheng', 'Xiangyang', 'Yangqiao'][n % 5]}, "
                                f"number {n * 7919 % 1000}.")
-    with open(root / "captions.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["filename", "caption"])
-        writer.writerows(texts.items())
-    (root / "collection.toml").write_text(
-        f'[collection]\nidentifier = "{root.name}"\ntitle = "Bad input"\nlanguage = "en"\n\n'
-        '[source]\ncaptions = "captions.csv"\nimages = "images"\n', encoding="utf-8")
-    return root
+    return write_csv_collection(root, texts, root.name, "Bad input", collection='language = "en"\n')
 
 
 def found(issues: list[Issue], code: str) -> list[Issue]:

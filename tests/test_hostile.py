@@ -12,7 +12,6 @@ only read what the run left behind.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import signal
@@ -28,7 +27,7 @@ import pytest
 from lxml import etree
 from PIL import Image, ImageDraw
 
-from .conftest import CliResult, run_cli, tree_digest
+from .conftest import CliResult, run_cli, tree_digest, write_csv_collection
 
 SEED = 20240101
 DEADLINE = 60  # seconds; the run takes about one (a hang would be ExifTool waiting on -stay_open)
@@ -108,13 +107,7 @@ def _make_collection(base: Path) -> tuple[Path, dict[str, str], dict[str, tuple[
     images = collection / "images"
     images.mkdir(parents=True)
     texts = captions(base)
-    with open(collection / "captions.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)  # quotes the fields with newlines, quotes or commas
-        writer.writerow(["filename", "caption"])
-        writer.writerows(texts.items())
-    (collection / "collection.toml").write_text(
-        '[collection]\nidentifier = "hostile-captions"\ntitle = "Hostile captions"\nlanguage = "en"\n\n'
-        '[source]\ncaptions = "captions.csv"\nimages = "images"\n', encoding="utf-8")
+    write_csv_collection(collection, texts, "hostile-captions", "Hostile captions", collection='language = "en"\n')
     rng = random.Random(SEED)
     cameras = {}
     for n, name in enumerate(texts):

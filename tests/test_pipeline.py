@@ -3,7 +3,6 @@ with a clear per-item issue; metadata the images already hold survives and stays
 
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
 import threading
@@ -21,7 +20,7 @@ from packager.embed.exiftool import ExifTool
 from packager.metadata.csvfile import read_metadata_csv
 
 from .conftest import CONFORMANCE as CONFORMANCE_ROOT
-from .conftest import tree_digest
+from .conftest import tree_digest, write_csv_collection
 
 CONFORMANCE = CONFORMANCE_ROOT / "images"
 IMAGES = ("IPTC-PhotometadataRef-Std2023.2.jpg", "exiftool_MWG.jpg", "exiv2_smiley1.jpg", "exiv2_smiley2.jpg",
@@ -50,14 +49,7 @@ def make_collection(root: Path, captions: dict[str, str]) -> Path:
     (root / "images").mkdir(parents=True)
     for name in captions:
         shutil.copyfile(CONFORMANCE / name, root / "images" / name)
-    with open(root / "captions.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["filename", "caption"])
-        writer.writerows(captions.items())
-    (root / "collection.toml").write_text(
-        f'[collection]\nidentifier = "{root.name}"\ntitle = "Conformance images"\n\n'
-        '[source]\ncaptions = "captions.csv"\nimages = "images"\n', encoding="utf-8")
-    return root
+    return write_csv_collection(root, captions, root.name, "Conformance images")
 
 
 def issues_of(run: pipeline.BagRun, name: str) -> tuple[Any, ...]:

@@ -38,7 +38,6 @@ Examples are drawn with a fixed seed and no example database, so every run
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import itertools
 import random
@@ -59,6 +58,8 @@ from packager.errors import PackagerError
 from packager.metadata import crosswalk, tagvalues, text
 from packager.model import ERROR, Issue, ItemResult, Record
 from packager.pipeline.bagging import build_bag
+
+from .conftest import write_csv_collection
 
 SEED = 20240612
 COMMON = settings(deadline=None, derandomize=True, database=None, print_blob=False,
@@ -287,13 +288,9 @@ def make_collection(root: Path, names: list[str]) -> Path:
     images.mkdir(parents=True)
     for n, name in enumerate(names):
         small_jpeg(images / name, seed=SEED + n, size=(16, 16))
-    with open(root / "captions.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["filename", "caption"])
-        writer.writerows((name, f"Photograph number {n} of the names collection.") for n, name in enumerate(names))
-    (root / "collection.toml").write_text('[collection]\nidentifier = "names"\ntitle = "Names"\n\n'
-                                          '[source]\ncaptions = "captions.csv"\nimages = "images"\n', encoding="utf-8")
-    return root
+    return write_csv_collection(
+        root, ((name, f"Photograph number {n} of the names collection.") for n, name in enumerate(names)),
+        "names", "Names")
 
 
 def _issues_of(run: Any) -> list[Issue]:

@@ -22,7 +22,7 @@ from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, Record, mar
 from packager.review import cells as sheet
 from packager.review import sheet as review
 
-from .conftest import run_cli, tree_digest
+from .conftest import run_cli, tree_digest, write_captions, write_csv_collection
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 CAPTIONS = {
@@ -38,18 +38,8 @@ def make_collection(root: Path, captions: dict[str, str] | None = None, extra_to
     (root / "images").mkdir(parents=True)
     for n, name in enumerate(captions):
         Image.new("RGB", (8, 8), (n * 40, 20, 30)).save(root / "images" / name, "JPEG")
-    write_captions(root, captions)
-    (root / "collection.toml").write_text(
-        '[collection]\nidentifier = "review-test"\ntitle = "Review test"\nrights = "CC BY 4.0"\n\n'
-        '[source]\ncaptions = "captions.csv"\nimages = "images"\n' + extra_toml, encoding="utf-8")
-    return root
-
-
-def write_captions(root: Path, captions: dict[str, str]) -> None:
-    with open(root / "captions.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["filename", "caption"])
-        writer.writerows(captions.items())
+    return write_csv_collection(root, captions, "review-test", "Review test", collection='rights = "CC BY 4.0"\n',
+                                after=extra_toml)
 
 
 @pytest.fixture
