@@ -100,7 +100,7 @@ def test_the_text_report_says_what_was_left_out(tmp_path: Path) -> None:
     assert result.code == 4
     last = result.stdout.strip().splitlines()[-2]  # the line before the validation verdict
     assert "(2 items; 4 entries that failed were left out" in last and "excluded.csv" in last
-    assert "W406 warning d.jpg is left out of the bag (E105, see above)" in result.stdout
+    assert "W406 warning d.jpg is left out of the bag for its error E105;" in result.stdout
 
 
 def test_a_collection_without_failures_has_no_exclusion_file(tmp_path: Path) -> None:

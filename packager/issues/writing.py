@@ -42,7 +42,7 @@ define("W311", WARNING, "{tag} in {file}: {count} character(s) that XMP (XML 1.0
 define("E401", ERROR, "bag {path} already exists; use --replace, remove it, or choose another --out")
 define("E402", ERROR, "could not write {path}: {problem}")
 define("E405", ERROR, "another run is writing {path}: {who}; wait for it to finish, or choose another --out")
-define("W406", WARNING, "{entry} is left out of the bag ({failure}, see above); it is listed in "
+define("W406", WARNING, "{entry} is left out of the bag for its error {failure}; it is listed in "
         "data/metadata/excluded.csv with the reason; fix it and package it again to include it")
 define("I403", INFO, "{detail}")  # no caller: nothing raises it, so it has no sentence yet
 define("W404", WARNING, "payload name {path} contains '%': it is written as %25 as RFC 8493 requires, but "
