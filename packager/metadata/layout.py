@@ -10,6 +10,8 @@ validator (``packager.validate.metacheck``)::
     <bag>/data/metadata/originals.txt    checksums of the untouched originals
     <bag>/data/metadata/records.json     the records as packaged, with the pixel digests
     <bag>/data/metadata/excluded.csv     what --skip-failed left out, and why (only when it did)
+    <bag>/data/metadata/mets.xml         one METS document for the package, with PREMIS 3 in each file's amdSec
+    <bag>/data/metadata/premis.xml       the PREMIS objects, events and agents, where Archivematica loads them
 
 Paths without ``data/`` are relative to the payload folder (as the bag writer takes
 them); the ``*_PATH`` forms are relative to the bag.
@@ -33,6 +35,8 @@ CSV = f"{METADATA}/metadata.csv"
 ORIGINALS = f"{METADATA}/originals.txt"
 RECORDS = f"{METADATA}/records.json"
 EXCLUDED = f"{METADATA}/excluded.csv"  # only in a bag made with --skip-failed that left something out
+METS = f"{METADATA}/mets.xml"
+PREMIS = f"{METADATA}/premis.xml"
 COLLECTION_RECORD = "collection.xml"  # in DC, beside the items' records
 
 OBJECTS_DIR = f"{PAYLOAD_DIR}/{OBJECTS}"
@@ -42,6 +46,8 @@ CSV_PATH = f"{PAYLOAD_DIR}/{CSV}"
 ORIGINALS_PATH = f"{PAYLOAD_DIR}/{ORIGINALS}"
 RECORDS_PATH = f"{PAYLOAD_DIR}/{RECORDS}"
 EXCLUDED_PATH = f"{PAYLOAD_DIR}/{EXCLUDED}"
+METS_PATH = f"{PAYLOAD_DIR}/{METS}"
+PREMIS_PATH = f"{PAYLOAD_DIR}/{PREMIS}"
 
 #: The key of an item's pixel digest (SHA-256 of the decoded pixels) in records.json.
 PIXEL_DIGEST_KEY = "pixel_sha256"
