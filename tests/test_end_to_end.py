@@ -35,7 +35,7 @@ def test_bag_command_succeeds_and_leaves_exactly_one_bag(packaged_sample: Packag
     assert doc["ok"] is True and doc["validation"]["valid"] is True
     assert [p.name for p in packaged_sample.out.iterdir()] == [IDENTIFIER]
     assert doc["summary"]["items"] == 25
-    assert doc["software"]["exiftool"] and doc["software"]["crosswalk"] == "1.0.0"
+    assert doc["software"]["exiftool"] and doc["software"]["crosswalk"] == "1.1.0"
     # stderr is a pipe here, not a terminal: no progress at all (bars are drawn only on a terminal)
     assert [mark for mark in ("\r", "%|", "25/25", "items/s", "B/s") if mark in result.stderr] == []
 
@@ -92,7 +92,8 @@ def test_exiv2_reads_the_same_description(sample_bag: Path) -> None:
 def test_sidecars_are_well_formed_and_agree(sample_bag: Path) -> None:
     meta = sample_bag / "data" / "metadata"
     rows = list(csv.reader(io.StringIO((meta / "metadata.csv").read_text(encoding="utf-8"))))
-    assert rows[0][0] == "filename" and len(rows) == 26
+    assert rows[0][0] == "filename" and len(rows) == 27  # the header, 25 items, the collection's row
+    assert rows[-1][0] == "data/objects"
     assert rows[1][0] == "data/objects/Surv - 001.jpg"
     assert all(h == "filename" or h.startswith(("dc.", "dcterms.")) for h in rows[0])
     records = sorted((meta / "dc").glob("*.xml"))
@@ -114,5 +115,5 @@ def test_packager_validate_accepts_the_bag(sample_bag: Path) -> None:
     assert result.code == 0, result.stdout
     doc = result.json()
     assert doc["valid"] is True and doc["metadata_checked"] is True
-    assert doc["payload_files"] == 25 + 26 + 3  # images, DC records, metadata.csv + originals + records.json
+    assert doc["payload_files"] == 25 + 26 + 5  # images, DC records, metadata.csv, originals, records, METS, PREMIS
     assert doc["errors"] == 0

@@ -326,15 +326,14 @@ def test_a_row_with_dot_dot_is_never_followed(sample_bag: Path, tmp_path: Path, 
     assert any(i.code == "E602" and f"{OTHER} has no row" in i.message for i in found)  # it has no usable row
 
 
-def test_a_row_naming_a_folder_is_an_error_in_our_bags(sample_bag: Path, et: ExifToolSession) -> None:
+def test_the_collection_row_is_written_once_in_our_bags(sample_bag: Path, et: ExifToolSession) -> None:
     lines = csv_lines(sample_bag)
-    line = line_of(lines, OTHER)
-    lines[line - 1] = lines[line - 1].replace(OTHER, "data/objects", 1)
-    write_csv(sample_bag, lines)
-    row = next(i for i in run(sample_bag, et) if i.line == line)
+    (first,) = [n for n, line in enumerate(lines, start=1) if line.startswith("data/objects,")]
+    write_csv(sample_bag, [*lines[:first], lines[first - 1], *lines[first:]])  # the collection's row twice
+    row = next(i for i in run(sample_bag, et) if i.line == first + 1)
     assert (row.code, row.path) == ("E602", CSV)
-    assert row.message == (f"metadata.csv, line {line}: data/objects names the folder data/objects; packager writes "
-                           "one row per file: package the collection again")
+    assert row.message == (f"metadata.csv, line {first + 1}: data/objects already has a row on line {first}; keep "
+                           "one row per file")
 
 
 # --- foreign bags -----------------------------------------------------------------------
@@ -367,7 +366,7 @@ def test_foreign_objects_without_rows_are_warnings_unless_a_folder_row_covers_th
     make_foreign(sample_bag)
     (sample_bag / "data/objects/extra").mkdir()
     shutil.copy(sample_bag / IMAGE, sample_bag / "data/objects/extra/a.jpg")
-    lines = [line for line in csv_lines(sample_bag) if not line.startswith(OTHER)]
+    lines = [line for line in csv_lines(sample_bag) if not line.startswith((OTHER, "data/objects,"))]
     write_csv(sample_bag, lines + ["data/objects/extra/,extra-folder,A folder described as a whole", ""])
     found = run(sample_bag, et)
     assert [(i.code, i.path, i.severity, i.name) for i in found if i.code != "I612"] == [

@@ -1,4 +1,5 @@
-"""Sidecar formats: Dublin Core XML + XSD, Archivematica metadata.csv, originals checksums."""
+"""Sidecar formats: Dublin Core XML (oai_dc, and the older form still read) + XSD, Archivematica metadata.csv,
+originals checksums."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def parse_originals_manifest(data: bytes) -> tuple[list[tuple[str, dict[str, str
 
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
+OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 TRICKY = [
     ("dc.identifier", "surv-001"),
     ("dc.title", "北京的监控 — “Surveillance” in Beijing"),
@@ -46,8 +49,13 @@ TRICKY = [
 ]
 
 
-def _record(body: str, root: str = '<record xmlns="urn:packager:dc-record:1"') -> bytes:
-    head = f'{root} xmlns:dc="{DC}" xmlns:dcterms="{DCTERMS}">'
+def _oai(body: str, root: str = f'<oai_dc:dc xmlns:oai_dc="{OAI_DC}"', end: str = "</oai_dc:dc>") -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{root} xmlns:dc="{DC}">\n{body}\n{end}\n'.encode()
+
+
+def _legacy(body: str) -> bytes:
+    """A record in the older form (urn:packager:dc-record:1), as bags written before oai_dc hold."""
+    head = f'<record xmlns="urn:packager:dc-record:1" xmlns:dc="{DC}" xmlns:dcterms="{DCTERMS}">'
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{head}\n{body}\n</record>\n'.encode()
 
 
@@ -55,8 +63,10 @@ def _record(body: str, root: str = '<record xmlns="urn:packager:dc-record:1"') -
 
 def test_record_round_trips_tricky_text() -> None:
     data = dc_record_bytes(TRICKY, "surv-001")
-    assert parse_dc_record(data) == TRICKY
-    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n")
+    # the abstract is not in any description, so it is one more; isPartOf is the collection: a relation
+    assert parse_dc_record(data) == [(k.replace("dcterms.abstract", "dc.description")
+                                      .replace("dcterms.isPartOf", "dc.relation"), v) for k, v in TRICKY]
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<oai_dc:dc ")
     assert "北京的监控".encode() in data and "📷".encode() in data  # literal UTF-8, not &#...;
     assert b"Tom &amp; Jerry &lt;b&gt;not bold&lt;/b&gt; ]]&gt;" in data
     assert b"x&amp;amp;y" in data
@@ -65,13 +75,14 @@ def test_record_round_trips_tricky_text() -> None:
 
 
 def test_record_layout_and_namespaces() -> None:
-    data = dc_record_bytes([("dc.title", "T"), ("dcterms.spatial", "Beijing")], "x-1")
+    data = dc_record_bytes([("dc.title", "T"), ("dcterms.spatial", "Beijing"), ("dc.type", "StillImage")], "x-1")
     root = etree.fromstring(data)
-    assert root.tag == "{urn:packager:dc-record:1}record"
-    assert root.nsmap == {None: "urn:packager:dc-record:1", "dc": DC, "dcterms": DCTERMS}
-    assert [child.tag for child in root] == [f"{{{DC}}}identifier", f"{{{DC}}}title", f"{{{DCTERMS}}}spatial"]
-    assert [child.text for child in root] == ["x-1", "T", "Beijing"]
-    assert b"https://" not in data and b"http://example" not in data
+    assert root.tag == f"{{{OAI_DC}}}dc"
+    assert root.nsmap == {"oai_dc": OAI_DC, "dc": DC, "xsi": XSI}
+    assert root.attrib == {f"{{{XSI}}}schemaLocation": f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"}
+    assert [child.tag for child in root] == [f"{{{DC}}}{n}" for n in ("identifier", "title", "coverage", "type")]
+    assert [child.text for child in root] == ["x-1", "T", "Beijing", "StillImage"]
+    assert DCTERMS.encode() not in data and b"urn:packager" not in data
 
 
 def test_identifier_is_added_only_when_missing() -> None:
@@ -84,9 +95,10 @@ def test_identifier_is_added_only_when_missing() -> None:
 
 
 def test_empty_values_are_not_written() -> None:
-    data = dc_record_bytes([("dc.title", "T"), ("dc.publisher", ""), ("dc.creator", "")], "x")
+    data = dc_record_bytes([("dc.title", "T"), ("dc.publisher", ""), ("dc.creator", ""), ("dcterms.isPartOf", "")],
+                           "x")
     assert parse_dc_record(data) == [("dc.identifier", "x"), ("dc.title", "T")]
-    assert b"publisher" not in data
+    assert b"publisher" not in data and b"relation" not in data
 
 
 @pytest.mark.parametrize("name", ["dc.abstract", "dcterms.nonsense", "dc.Title", "title", "xmp.title",
@@ -96,15 +108,24 @@ def test_unknown_element_names_are_refused(name: str) -> None:
         dc_record_bytes([(name, "v")], "x")
 
 
-def test_every_dcterms_property_and_dc_element_is_writable_and_valid() -> None:
+def test_every_term_is_written_as_its_element_or_left_out() -> None:
     dc_names = sorted(dc.known_terms("dc"))
     terms = sorted(dc.known_terms("dcterms"))
     assert len(dc_names) == 15 and len(terms) == 55
-    assert {"abstract", "alternative", "isPartOf", "spatial", "created", "extent", "medium"} <= set(terms)
-    pairs = [(f"dc.{n}", n) for n in dc_names] + [(f"dcterms.{n}", n) for n in terms]
+    same = set(terms) & set(dc_names)
+    assert len(same) == 15  # dcterms.title ... refine their namesakes
+    assert set(dc.REFINES.values()) <= set(dc_names)
+    # every term is accounted for exactly once: a namesake, a refinement, or one oai_dc cannot say
+    assert sorted([*same, *dc.REFINES, *dc.UNREFINED]) == terms
+    pairs = [(f"dcterms.{n}", f"value of {n}") for n in terms]
     data = dc_record_bytes(pairs, "identifier")
     assert validate_dc_record(data) == []
-    assert parse_dc_record(data) == pairs
+    written = parse_dc_record(data)
+    assert len(written) == 1 + 15 + len(dc.REFINES)
+    assert ("dc.relation", "value of isPartOf") in written and ("dc.coverage", "value of spatial") in written
+    assert ("dc.description", "value of abstract") in written and ("dc.rights", "value of license") in written
+    assert not [v for _, v in written if v.removeprefix("value of ") in dc.UNREFINED]
+    assert {k for k, _ in written} <= {f"dc.{n}" for n in dc_names}
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x0b", "\x0c", "\ufffe", "\uffff", "\ud800"])
@@ -116,6 +137,8 @@ def test_characters_xml_cannot_carry_raise_a_clear_error(char: str) -> None:
     assert "character 5" in message
     assert isinstance(info.value, ValueError)
     assert dc.unencodable_chars(f"a{char}b{char}") == [(1, char), (3, char)]
+    with pytest.raises(UnencodableTextError, match="value #1 \\(dcterms.audience\\)"):  # even a term left out
+        dc_record_bytes([("dcterms.audience", f"x{char}")], "x")
 
 
 def test_control_characters_in_the_identifier_are_refused_too() -> None:
@@ -127,84 +150,125 @@ def test_parse_refuses_what_is_not_a_record() -> None:
     with pytest.raises(ValueError, match="root element"):
         parse_dc_record(b'<other xmlns="urn:packager:dc-record:1"/>')
     with pytest.raises(ValueError, match="line 3: unexpected element"):
-        parse_dc_record(_record('<dc:identifier>x</dc:identifier><foo xmlns="urn:x">y</foo>'))
+        parse_dc_record(_oai('<dc:identifier>x</dc:identifier><foo xmlns="urn:x">y</foo>'))
+    with pytest.raises(ValueError, match="unexpected element"):  # oai_dc holds no dcterms
+        parse_dc_record(_oai(f'<dc:identifier>x</dc:identifier><t:abstract xmlns:t="{DCTERMS}">a</t:abstract>'))
     with pytest.raises(ValueError, match="not well-formed"):
-        parse_dc_record(b"<record")
+        parse_dc_record(b"<oai_dc:dc")
 
 
 def test_comments_and_processing_instructions_inside_a_value_are_not_part_of_it() -> None:
     """Schema-valid XML: the validator must read it, not crash on it (it did)."""
-    data = _record("<dc:identifier>x</dc:identifier><dc:title>Foo<!-- note -->b<?pi x?>ar</dc:title>")
+    data = _oai("<dc:identifier>x</dc:identifier><dc:title>Foo<!-- note -->b<?pi x?>ar</dc:title>")
     assert validate_dc_record(data) == []
     assert parse_dc_record(data) == [("dc.identifier", "x"), ("dc.title", "Foobar")]
     with pytest.raises(ValueError, match="unexpected element"):  # a nested element still is refused
-        parse_dc_record(_record('<dc:identifier>x</dc:identifier><dc:title>a<dc:title>b</dc:title></dc:title>'))
+        parse_dc_record(_oai("<dc:identifier>x</dc:identifier><dc:title>a<dc:title>b</dc:title></dc:title>"))
 
 
 # --- XSD --------------------------------------------------------------------
 
-def test_schema_imports_are_relative_files_that_exist() -> None:
-    xsd = schemas.resource("dc/record.xsd")
-    imports = etree.fromstring(xsd.read_bytes()).findall("{http://www.w3.org/2001/XMLSchema}import")
-    locations = sorted(i.get("schemaLocation") for i in imports)
-    assert locations == ["dc-elements.xsd", "dcterms.xsd"]
-    assert all(schemas.resource(f"dc/{loc}").is_file() for loc in locations)
+def _imports(name: str) -> list[str]:
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    return [i.get("schemaLocation") for i in etree.fromstring(schemas.read_bytes(name)).iter(f"{xs}import")]
+
+
+def test_official_schemas_are_shipped_and_their_imports_served_from_the_package() -> None:
+    assert _imports("dc/oai_dc.xsd") == ["http://dublincore.org/schemas/xmls/simpledc20021212.xsd"]
+    assert _imports("dc/simpledc20021212.xsd") == ["http://www.w3.org/2001/03/xml.xsd"]
+    assert _imports("dc/xml.xsd") == []
+    for url, name in dc.SHIPPED_URLS.items():
+        assert schemas.resource(name).is_file(), url
+    served: list[str] = []
+
+    class Recording(dc._ShippedSchemas):
+        def resolve(self, system_url: str, public_id: str, context: object) -> object:
+            served.append(system_url)
+            return super().resolve(system_url, public_id, context)
+
+    parser = dc._safe_parser()
+    parser.resolvers.add(Recording())
+    tree = etree.parse(io.BytesIO(schemas.read_bytes("dc/oai_dc.xsd")), parser, base_url="packager-schemas:///dc/")
+    schema = etree.XMLSchema(tree)
+    assert served == ["http://dublincore.org/schemas/xmls/simpledc20021212.xsd", "http://www.w3.org/2001/03/xml.xsd"]
+    assert schema.validate(etree.fromstring(_oai('<dc:title xml:lang="zh-Hant">t</dc:title>')))
     assert dc._schema() is dc._schema()  # loaded once
+    readme = schemas.resource("dc/README.md").read_text(encoding="utf-8")
+    for name in ("oai_dc.xsd", "simpledc20021212.xsd", "xml.xsd", *dc.SHIPPED_URLS):
+        assert name in readme
 
 
-def test_schema_accepts_a_minimal_record() -> None:
-    assert validate_dc_record(_record("<dc:identifier>x</dc:identifier>")) == []
-    assert validate_dc_record(_record("<dc:title>t</dc:title>\n<dc:identifier>x</dc:identifier>"
-                                      "<dcterms:identifier>y</dcterms:identifier>")) == []
+def test_schema_accepts_minimal_and_language_tagged_records() -> None:
+    assert validate_dc_record(_oai("")) == []  # oai_dc.xsd asks for nothing; the validator asks for the identifier
+    assert validate_dc_record(_oai("<dc:identifier>x</dc:identifier>")) == []
+    assert validate_dc_record(_oai('<dc:title xml:lang="ar">عنوان</dc:title>\n<dc:identifier>x</dc:identifier>'
+                                   "<dc:identifier>y</dc:identifier><dc:title></dc:title>")) == []
 
 
 @pytest.mark.parametrize("body, expected", [
     ("<dc:identifier>x</dc:identifier>\n<dc:subjekt>s</dc:subjekt>",
      "line 4: Element 'dc:subjekt': This element is not expected"),
-    ("<dc:identifier>x</dc:identifier><dcterms:abstrakt>s</dcterms:abstrakt>",
-     "Element 'dcterms:abstrakt': This element is not expected"),
+    (f'<dc:identifier>x</dc:identifier><t:abstract xmlns:t="{DCTERMS}">s</t:abstract>',
+     "Element 'dcterms:abstract': This element is not expected"),
     ('<dc:identifier>x</dc:identifier><title xmlns="http://purl.org/dc/elements/1.0/">t</title>',
      "Element '{http://purl.org/dc/elements/1.0/}title': This element is not expected"),
-    ("<dc:title>t</dc:title>",
-     "line 2: the record has no dc:identifier element; every record needs one"),
     ("stray text<dc:identifier>x</dc:identifier>",
      "Character content other than whitespace is not allowed"),
-    ("<dc:identifier>x</dc:identifier><dc:title></dc:title>",
-     "Element 'dc:title': [facet 'minLength'] The value has a length of '0'"),
     ('<dc:identifier>x</dc:identifier><dc:title lang="en">t</dc:title>',
      "Element 'dc:title', attribute 'lang': The attribute 'lang' is not allowed"),
+    ('<dc:identifier>x</dc:identifier><dc:title xml:lang="not a tag">t</dc:title>',
+     "attribute '{http://www.w3.org/XML/1998/namespace}lang'"),
     ("<dc:identifier>x<dc:title>t</dc:title></dc:identifier>",
      "Element 'dc:identifier': Element content is not allowed"),
 ])
 def test_schema_rejects_broken_records_with_a_useful_message(body: str, expected: str) -> None:
-    messages = validate_dc_record(_record(body))
+    messages = validate_dc_record(_oai(body))
     assert messages, "the record should be invalid"
     assert any(expected in m for m in messages), messages
     assert all(m.startswith("line ") for m in messages)
 
 
-@pytest.mark.parametrize("root, shown", [
-    ('<record xmlns="urn:packager:dc-record:2"', "{urn:packager:dc-record:2}record"),
-    ("<record", "record"),  # no namespace: told apart from ours, which is shown as rec:record
-    ("<dc:record", "dc:record"),
+@pytest.mark.parametrize("root, end, shown", [
+    ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/1.1/oai_dc/"', "</oai_dc:dc>",
+     "{http://www.openarchives.org/OAI/1.1/oai_dc/}dc"),
+    ("<dc", "</dc>", "dc"),  # no namespace
+    ("<dc:dc", "</dc:dc>", "dc:dc"),
+    ('<record xmlns="urn:packager:dc-record:2"', "</record>", "{urn:packager:dc-record:2}record"),
 ])
-def test_schema_rejects_a_root_in_the_wrong_namespace(root: str, shown: str) -> None:
-    data = _record("<dc:identifier>x</dc:identifier>", root=root)
-    if root == "<dc:record":
-        data = data.replace(b"</record>", b"</dc:record>")
-    assert validate_dc_record(data) == [
+def test_schema_rejects_a_root_in_the_wrong_namespace(root: str, end: str, shown: str) -> None:
+    reading = dc.read_dc_record(_oai("<dc:identifier>x</dc:identifier>", root=root, end=end))
+    assert (reading.form, reading.schema, reading.pairs) == ("", "packager/schemas/dc/oai_dc.xsd", None)
+    assert reading.errors == [
         f"line 2: Element '{shown}': No matching global declaration available for the validation root."]
 
 
 def test_schema_validation_refuses_doctype_and_malformed_xml() -> None:
     xxe = (b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
-           b'<record xmlns="urn:packager:dc-record:1" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-           b"<dc:identifier>&x;</dc:identifier></record>")
+           b'<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+           b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier>&x;</dc:identifier></oai_dc:dc>')
     assert validate_dc_record(xxe) == ["line 2: a DOCTYPE declaration is not allowed in a Dublin Core record"]
     with pytest.raises(ValueError, match="DOCTYPE"):
         parse_dc_record(xxe)
-    (message,) = validate_dc_record(b"<record>\n<unclosed>\n</record>")
+    (message,) = validate_dc_record(f'<oai_dc:dc xmlns:oai_dc="{OAI_DC}">\n<unclosed>\n</oai_dc:dc>'.encode())
     assert message.startswith("line 3: not well-formed XML:")
+
+
+# --- the older form, still read -----------------------------------------------
+
+def test_older_records_are_read_and_validated_against_their_own_schema() -> None:
+    body = ("<dc:identifier>x</dc:identifier><dc:title>T</dc:title><dcterms:abstract>A</dcterms:abstract>"
+            "<dc:type>http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture</dc:type>")
+    reading = dc.read_dc_record(_legacy(body))
+    assert (reading.form, reading.schema, reading.errors) == (dc.LEGACY, "packager/schemas/dc/record.xsd", [])
+    assert reading.pairs == [("dc.identifier", "x"), ("dc.title", "T"), ("dcterms.abstract", "A"),
+                             ("dc.type", "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture")]
+    assert parse_dc_record(_legacy(body)) == reading.pairs
+    missing = validate_dc_record(_legacy("<dc:title>t</dc:title>"))
+    assert missing[0] == "line 2: the record has no dc:identifier element; every record needs one"
+    assert missing[1].startswith("line 2: Element 'rec:record': Missing child element(s).")
+    (message,) = validate_dc_record(_legacy("<dc:identifier>x</dc:identifier><dcterms:abstrakt>s</dcterms:abstrakt>"))
+    assert "Element 'dcterms:abstrakt': This element is not expected" in message
+    assert dc.read_dc_record(_legacy("<dc:identifier>x</dc:identifier>")).pairs == [("dc.identifier", "x")]
 
 
 # --- metadata.csv -----------------------------------------------------------

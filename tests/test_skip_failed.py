@@ -86,7 +86,8 @@ def test_skip_failed_packages_the_rest_and_lists_each_exclusion_in_the_bag(tmp_p
     records = json.loads((bag / layout.RECORDS_PATH).read_text(encoding="utf-8"))
     assert sorted(item["file"] for item in records["items"]) == ["a.jpg", "c.jpg"]
     with (bag / layout.CSV_PATH).open(encoding="utf-8", newline="") as fh:
-        assert sorted(row["filename"] for row in csv.DictReader(fh)) == ["data/objects/a.jpg", "data/objects/c.jpg"]
+        assert sorted(row["filename"] for row in csv.DictReader(fh)) == [  # and the collection's own row
+            "data/objects", "data/objects/a.jpg", "data/objects/c.jpg"]
     manifest = (bag / "manifest-sha256.txt").read_text(encoding="utf-8")
     assert f"  {layout.EXCLUDED_PATH}\n" in manifest  # a payload file like the other sidecars
 

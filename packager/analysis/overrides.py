@@ -2,8 +2,9 @@
 
 The archivist's word wins over the analysis, but only a value the packager
 can use: a digital source type that is not an IPTC code, a country code that
-is not ISO 3166-1 alpha-3, a title or keyword over the 64-byte IIM limit, or
-a "truncated" that is not yes/no is refused with E310 and the analysed value
+is not ISO 3166-1 alpha-3, a language that is not an ISO 639 code, a title or
+keyword over the 64-byte IIM limit, or a "truncated" that is not yes/no is
+refused with E310 and the analysed value
 is kept, so one bad cell does not silently corrupt the record.
 
 List fields (keywords, creator, organisations, persons, events) are separated
@@ -29,6 +30,7 @@ from packager.errors import UnusableValue
 from packager.model import CollectionInfo, Issue, Item, Location, Record
 
 from .entities import source_type_uri
+from .language import checked_code
 from .places import lookup
 
 LIMIT = 64
@@ -170,6 +172,7 @@ def _source_type(value: str) -> str:
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "title": check_title, "keywords": _keywords, "truncated": _truncated, "digital_source_type": _source_type,
+    "language": checked_code,
 }
 
 

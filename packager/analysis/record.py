@@ -20,7 +20,7 @@ from typing import Any
 from packager import issues
 from packager.model import ANALYSIS, ARCHIVIST, CAPTION, COLLECTION, CollectionInfo, Issue, Item, Record, mark
 
-from . import entities, overrides, places, text, title, vocab
+from . import entities, language, overrides, places, text, title, vocab
 from .places import Place
 from .vocab import Mention, Term
 
@@ -33,7 +33,9 @@ def analyse(item: Item, info: CollectionInfo) -> tuple[Record, list[Issue]]:
 
     Values are layered, each layer attributed in the provenance: collection
     facts, the caption, its analysis, the item's CSV columns (archivist),
-    then the collection's defaults where the record is still empty.
+    then the collection's defaults where the record is still empty. The
+    language is the CSV column's, else the one the caption's letters show
+    (:func:`.language.caption_language`), else the collection's.
     """
     facts = Record(identifier=item.identifier, file=item.file, description="", caption_source=item.source,
                    caption_line=item.line, digital_source_type=info.digital_source_type, **_collection_facts(info))
@@ -73,6 +75,7 @@ def _analysed(record: Record, info: CollectionInfo) -> tuple[Record, list[tuple[
         persons_shown=agents.persons_shown,
         persons_mentioned=agents.persons_mentioned,
         events=agents.events,
+        language=language.caption_language(caption, record.language),
     )
     return analysed, [(code, values, "locations") for code, values in notes] + [
         (code, values, entities.NOTE_FIELDS[code]) for code, values in agents.notes], truncated

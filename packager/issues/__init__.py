@@ -9,7 +9,8 @@ grouped by the stage that raises them, one module each:
   collection (captions, images, pairing), ``2xx`` analysing captions
 * :mod:`.writing` ``3xx`` crosswalk and embedding, ``4xx`` writing the bag
 * :mod:`.receiving` ``5xx`` BagIt validation (structure, manifests, checksums,
-  archives, lint, profiles), ``6xx`` the metadata inside a bag
+  archives, lint, profiles), ``6xx`` the metadata inside a bag (``621``-``629``,
+  mets.xml and premis.xml, in :mod:`.receiving_mets`)
 
 Use :func:`make` to build an :class:`~packager.model.Issue`; an unknown code is
 a programming error.
@@ -17,7 +18,7 @@ a programming error.
 
 from __future__ import annotations
 
-from . import collecting, receiving, writing  # noqa: F401  (each registers its codes)
+from . import collecting, receiving, receiving_mets, writing  # noqa: F401  (each registers its codes)
 from .registry import IssueType, make, registry
 
 __all__ = ["IssueType", "make", "registry"]

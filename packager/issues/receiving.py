@@ -275,6 +275,59 @@ define("I540", INFO, "the bag declares the BagIt profile {identifier}; it was no
 define("I541", INFO, "{count:,} more {omitted} {kind}(s) like those above were found and not listed (a report "
        "lists the first {limit} of each code); the verdict and the totals count them: fix the cause of those listed, "
        "then validate again", "issues-not-listed")
+# 542-546: bag groups, bags that hold one collection together (validate/group.py; RFC 8493 §2.2.2)
+_REGROUP = "make the group again (packager bag --max-bag-size)"
+_FIX = "correct its bag-info.txt (and tag manifests) or " + _REGROUP
+_REPEATED = dict(repeated="bag-info.txt gives {label} {count} times with different values ({values}); keep one")
+define_situations(
+    "E542", ERROR, "{problem}", "group-identifier", **_REPEATED,
+    not_a_group="none of the {count} bags declares Bag-Group-Identifier or Bag-Count, so they are not a bag group; "
+    "validate each bag on its own, or " + _REGROUP,
+    missing="no Bag-Group-Identifier in bag-info.txt, which every bag of a group gives; " + _FIX,
+    differs="the bag belongs to group {value!r}, {others} to {group!r}; validate each group on its own")
+define_situations(
+    "E543", ERROR, "{problem}", "bag-count", **_REPEATED,
+    missing="no Bag-Count in bag-info.txt, so the bag's place in the group is unknown; add 'Bag-Count: K of N' "
+    "(its number K of N bags): " + _FIX,
+    syntax="Bag-Count {value!r} is not 'K of N' (two whole numbers separated by 'of'; N may be '?'); " + _FIX,
+    out_of_range="Bag-Count {value!r}: bag number {number} is not between 1 and {total}; " + _FIX,
+    totals_differ="the bags disagree about the group's size ({totals}), so its completeness cannot be checked: "
+    "check that they are one group, or " + _REGROUP)
+define_situations(
+    "E544", ERROR, "{problem}", "group-incomplete",
+    missing="group {group!r} has {total} bags, but bag(s) {numbers} are not among those given; find them and "
+    "validate the whole group",
+    missing_below="bag(s) {numbers} of group {group!r} are not among those given, though bag {highest} is; find "
+    "them and validate the whole group",
+    twice="{bags} all say they are bag {number}; keep one if they are copies, otherwise " + _REGROUP)
+define_situations(
+    "E545", ERROR, "{problem}", "group-overlap",
+    file="{file} is in {first} and in {other}; a group holds each file once: remove one copy (and update that "
+    "bag's manifests) or " + _REGROUP,
+    identifier="item {identifier!r} is in {first} and in {other} ({file}); a group holds each item once: remove "
+    "one or " + _REGROUP)
+define_situations(
+    "W542", WARNING, "{problem}", "group-total-unknown",
+    unknown="every bag gives the total as '?', so the group cannot be proven complete (bags {numbers} found); ask "
+    "the depositor how many bags it has",
+    some_unknown="Bag-Count {value!r} leaves the total unknown, the other bags say {total}; checked as one of "
+    "{total}")
+define("W543", WARNING, "the name says bag {name_number} of {name_total} ({suffix}), but Bag-Count is {value!r}; "
+       "rename the bag or correct its Bag-Count", "group-name")
+define_situations(
+    "W544", WARNING, "{problem}", "not-a-bag",
+    folder="{name}/ in {folder} has no bagit.txt, so it was not checked; if it is a bag of the group, restore it",
+    file="{name} in {folder} is not a bag folder nor a .tar, .tar.gz, .tgz or .zip file; it was not checked",
+    unfinished="{name}/ in {folder} is a bag still being written (or left by a stopped run); it was not checked")
+define("W545", WARNING, "the bag was given more than once ({names}); it was checked once", "bag-given-twice")
+define_situations(
+    "I542", INFO, "{problem}", "group-not-compared",
+    unreadable="the bag could not be read (see its report), so it was not compared with the other bags",
+    no_csv="no {csv} (not a packager bag): its item identifiers were not compared with the other bags', its "
+    "files were",
+    csv_unreadable="{csv} could not be read ({error}): its item identifiers were not compared with the other "
+    "bags', its files were",
+    no_metadata="item identifiers were not compared between bags (metadata layer skipped); files were")
 
 # --- 6xx metadata validation ------------------------------------------------
 # W620: the embedded tags could not be read (no ExifTool); everything else was checked
@@ -310,6 +363,7 @@ define_situations(  # the sidecars against the payload and each other
     dc_twice="{path} describes {identifier!r} again ({other} does already); keep one",
     dc_disagrees="{path} and the metadata.csv row for {payload} disagree: {difference}",
     dc_without_row="{path} describes {identifier!r}, which has no row in metadata.csv",
+    dc_no_identifier="{path} has no dc:identifier, so no row of metadata.csv can be matched with it; " + REPACKAGE,
     row_without_dc="{path} ({identifier}) has no Dublin Core record in {folder}",
     collection_record_missing="the collection's Dublin Core record is missing",
     records_missing="{path} (the full records, with each image's pixel digest) is missing from a bag written by "
@@ -381,3 +435,4 @@ define_situations(  # foreign bag: a file at our sidecar path, not in our format
     "not checked")
 define("W615", WARNING, "{path} starts with a UTF-8 byte order mark; older Archivematica releases then miss the "
        "'filename' column: save it as UTF-8 without BOM", "csv-bom")
+# 621-629: mets.xml and premis.xml (validate/mets.py) are defined in .receiving_mets, into SITUATIONS above

@@ -56,6 +56,8 @@ class Mapping:
 class Crosswalk:
     version: str
     mappings: tuple[Mapping, ...]
+    #: Dublin Core values every item carries whatever its record says (``[dc_constants]``).
+    dc_constants: tuple[tuple[str, str], ...] = ()
 
     def by_field(self, name: str) -> Mapping:
         for m in self.mappings:
@@ -84,7 +86,8 @@ def load(path: Path | None = None) -> Crosswalk:
             raise ValueError(f"{where}: field row {n} lacks {exc}") from exc
         if rows[-1].iim and not rows[-1].iim_bytes:
             raise ValueError(f"{where}: field {rows[-1].field} has an IIM tag but no iim_bytes")
-    return Crosswalk(version=str(data["version"]), mappings=tuple(rows))
+    constants = tuple((str(k), str(v)) for k, v in data.get("dc_constants", {}).items())
+    return Crosswalk(version=str(data["version"]), mappings=tuple(rows), dc_constants=constants)
 
 
 def clip_utf8(text: str, limit: int) -> str:
@@ -170,12 +173,14 @@ def _clip_all(values: list[str], m: Mapping, file: str, found: list[Issue]) -> l
 
 
 def to_dc(record: Record, crosswalk: Crosswalk | None = None) -> DCPairs:
-    """Dublin Core pairs for an item's sidecar record and metadata.csv row."""
+    """Dublin Core pairs of an item (its metadata.csv row; its oai_dc record dumbs them down):
+    the mapped fields, the constants, then ``dc.format`` from the file name."""
     cw = crosswalk or load()
     pairs: DCPairs = []
     for m in cw.mappings:
         if m.dc:
             pairs.extend((m.dc, v) for v in field_values(record, m))
+    pairs.extend(cw.dc_constants)
     mime = mimetypes.guess_type(record.file)[0]
     if mime:
         pairs.append(("dc.format", mime))
@@ -279,7 +284,28 @@ def render_markdown(crosswalk: Crosswalk | None = None) -> str:
         cells = [f"`{m.field}`", label, m.dc or "–", m.xmp or "–", m.iim or "–",
                  str(m.iim_bytes) if m.iim_bytes else "–", m.exif or "–", "yes" if m.repeat else "no"]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines + KEPT_SECTION) + "\n"
+    return "\n".join(lines + dc_section(cw) + KEPT_SECTION) + "\n"
+
+
+def dc_section(cw: Crosswalk) -> list[str]:
+    """What docs/crosswalk.md says of the Dublin Core columns beyond the table."""
+    constants = ", ".join(f"`{name}` = `{value}`" for name, value in cw.dc_constants)
+    return [
+        "",
+        "## Dublin Core",
+        "",
+        f"- Every item also carries {constants or 'no constant value'}, and `dc.format` (the MIME type "
+        "its file name gives). The IPTC digital source type stays in XMP (`Iptc4xmpExt:DigitalSourceType`).",
+        "- `dc.language` is the caption's own language: the CSV column `language` (an ISO 639 code) when "
+        "the archivist gives one, else the language its script shows unambiguously (Chinese, Japanese, "
+        "Korean, Arabic, Hebrew, Greek, Thai and a few more; never a language written in Latin or Cyrillic "
+        "letters), else the collection's `language`. The record's provenance says which.",
+        "- `metadata.csv` holds every pair of this table, `dcterms.*` included. The item's record in "
+        "`data/metadata/dc/` is an OAI-PMH `oai_dc:dc` document with the fifteen `dc.*` elements only: "
+        "a `dcterms.*` value is written as the element it refines (`dcterms.isPartOf` as `dc.relation`), "
+        "and only where that element does not already hold its text (`dcterms.abstract`, the caption's "
+        "first sentence, is already in `dc.description`). Terms that refine no element are left out there.",
+    ]
 
 
 #: How the values an image already holds are treated (the end of docs/crosswalk.md).

@@ -3,6 +3,14 @@
 UTF-8 without BOM, RFC 4180 with CRLF. :func:`metadata_csv_bytes` writes it;
 :func:`read_metadata_csv` is the one reader, tolerant so that the validator can
 report every damaged line and still check the others.
+
+Besides a row per object (``data/objects/<file>``), our bags end with a
+directory-level row for the collection: its filename names the whole objects
+folder, in the ``data/`` form Archivematica's documentation gives for bags
+("Adding metadata to bags" on its import-metadata page; a directory row names
+the directory, as ``objects/<dir>`` does in a transfer). Readers give that row
+as a :class:`CsvCollectionRow`, not a :class:`CsvRow`, so that code counting
+objects or item identifiers never takes the collection for an item.
 """
 
 from __future__ import annotations
@@ -82,6 +90,30 @@ class CsvRow:
 
 
 @dataclass(frozen=True)
+class CsvCollectionRow:
+    """The directory-level row for the whole objects folder: the collection's description."""
+
+    line: int
+    filename: str
+    pairs: Pairs
+
+
+#: The filenames a row for the whole objects folder may have: in a bag (``data/objects``, what we write)
+#: or, in another tool's bag, Archivematica's transfer form; a trailing ``/`` is allowed (Archivematica strips it).
+COLLECTION_FILENAMES = frozenset({"data/objects", "data/objects/", "objects", "objects/"})
+
+
+def is_collection_row(filename: str) -> bool:
+    """True for the filename of a row describing the whole objects folder (the collection)."""
+    return filename in COLLECTION_FILENAMES
+
+
+def usable_row(line: int, filename: str, pairs: Pairs) -> CsvRow | CsvCollectionRow:
+    """A usable row as the readers give it: the collection's row apart from the objects' rows."""
+    return CsvCollectionRow(line, filename, pairs) if is_collection_row(filename) else CsvRow(line, filename, pairs)
+
+
+@dataclass(frozen=True)
 class CsvProblem:
     """Why one line of metadata.csv cannot be used. ``filename`` is the row's first
     cell when it could still be read, so that a reader can tell which object lost
@@ -99,6 +131,7 @@ class CsvReading:
 
     rows: list[CsvRow] = field(default_factory=list)
     problems: list[CsvProblem] = field(default_factory=list)
+    collection: list[CsvCollectionRow] = field(default_factory=list)  # rows for the whole objects folder
     usable: bool = True
     bom: bool = False
 
@@ -146,7 +179,11 @@ def read_metadata_csv(data: bytes) -> CsvReading:
         assert cells is not None
         seen[cells[0]] = line
         pairs = [(name, value) for name, value in zip(header[1:], cells[1:], strict=False) if value != ""]
-        reading.rows.append(CsvRow(line, cells[0], pairs))
+        row = usable_row(line, cells[0], pairs)
+        if isinstance(row, CsvCollectionRow):
+            reading.collection.append(row)
+        else:
+            reading.rows.append(row)
     return reading
 
 

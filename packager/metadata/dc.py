@@ -7,14 +7,36 @@ Dublin Core values travel as ``list[tuple[str, str]]``: element names such as
 ``"dc.title"`` or ``"dcterms.abstract"`` (the Archivematica column spelling),
 order kept, repeats allowed. A name must be one of the fifteen DCMES 1.1
 elements (``dc.*``) or one of the 55 DCMI Metadata Terms properties
-(``dcterms.*``); the list of names is read from the XSD so the writer and the
-schema cannot disagree. Empty values mean "unknown" and are not written.
+(``dcterms.*``); the list of names is read from our XSD (``dc-elements.xsd``,
+``dcterms.xsd``) so the writer and the schema cannot disagree. Empty values
+mean "unknown" and are not written.
 
-A record is ``<record xmlns="urn:packager:dc-record:1">`` holding ``dc:*`` and
-``dcterms:*`` children, UTF-8 with an XML declaration. Text that XML 1.0 cannot
-carry (C0 control characters other than TAB/LF/CR, lone surrogates,
-U+FFFE/U+FFFF) raises :class:`UnencodableTextError` rather than being altered,
-because the sidecar must equal what is embedded in the image.
+**The record** is an OAI-PMH ``oai_dc:dc`` document (namespace
+:data:`OAI_DC_NS`), holding only the fifteen ``dc:*`` elements, UTF-8 with an
+XML declaration, valid against the official ``oai_dc.xsd`` (shipped with the
+schemas it imports; see ``packager/schemas/dc/README.md``). Qualified terms
+(``dcterms.*``) have no place there: they stay in ``metadata.csv`` and the
+METS dmdSec. In the record each is "dumbed down" to the element it refines
+(:data:`REFINES`; DCMI's rule that a refinement may be read as its element),
+but only where that adds a value the element does not already hold
+(:func:`simple_pairs`): ``dcterms.isPartOf`` (the collection's title) becomes
+a ``dc:relation``; ``dcterms.abstract`` (the headline, the caption's first
+sentence) becomes a ``dc:description`` only when no description already
+contains its text, so normally it does not; a term that refines no element
+(``dcterms.audience``, ``provenance``, ``rightsHolder``...) is left out.
+Text is compared after NFC normalisation with runs of white space made one
+space. :func:`simple_pairs` is the one statement of that rule: the writer and
+the validator both call it.
+
+Text that XML 1.0 cannot carry (C0 control characters other than TAB/LF/CR,
+lone surrogates, U+FFFE/U+FFFF) raises :class:`UnencodableTextError` rather
+than being altered, because the sidecar must equal what is embedded in the
+image.
+
+**Older bags** carry ``<record xmlns="urn:packager:dc-record:1">`` with ``dc:*``
+and ``dcterms:*`` children, valid against our own ``record.xsd``. They are
+still read (:func:`read_dc_record` tells the two forms apart by their root);
+none is written any more.
 """
 
 from __future__ import annotations
@@ -22,6 +44,8 @@ from __future__ import annotations
 import io
 import re
 import threading
+import unicodedata
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from lxml import etree
@@ -31,21 +55,53 @@ from packager.errors import UnencodableTextError
 
 from .text import NOT_XML
 
-RECORD_NS = "urn:packager:dc-record:1"
+OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+RECORD_NS = "urn:packager:dc-record:1"  # the older wrapper, read only
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PREFIXES = {"dc": DC_NS, "dcterms": DCTERMS_NS}
 XSD_DIR = "dc"  # in packager/schemas/
+OAI_DC_XSD = f"{XSD_DIR}/oai_dc.xsd"
 RECORD_XSD = f"{XSD_DIR}/record.xsd"
+OAI_DC_SCHEMA_LOCATION = f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 _XSD_FILES = {"dc": f"{XSD_DIR}/dc-elements.xsd", "dcterms": f"{XSD_DIR}/dcterms.xsd"}
 #: The base URL the XSD are parsed under: their relative imports resolve to it, and
 #: :class:`_ShippedSchemas` serves them from the package, never from disk or network.
 _XSD_BASE = "packager-schemas:///"
+#: The absolute schema locations the official XSD import, and the shipped file for each.
+SHIPPED_URLS = {
+    "http://www.openarchives.org/OAI/2.0/oai_dc.xsd": OAI_DC_XSD,
+    "http://dublincore.org/schemas/xmls/simpledc20021212.xsd": f"{XSD_DIR}/simpledc20021212.xsd",
+    "http://www.w3.org/2001/03/xml.xsd": f"{XSD_DIR}/xml.xsd",
+}
+
+#: The two forms of record :func:`read_dc_record` knows.
+OAI_DC = "oai_dc"
+LEGACY = "record"
+
+#: DCMI Metadata Terms that refine one of the fifteen elements (rdfs:subPropertyOf in
+#: DCMI's namespace documents), by the element they refine. The fifteen same-named
+#: terms (``dcterms.title``...) refine their namesakes and are not listed.
+REFINES = {
+    "abstract": "description", "tableOfContents": "description", "alternative": "title",
+    "available": "date", "created": "date", "dateAccepted": "date", "dateCopyrighted": "date",
+    "dateSubmitted": "date", "issued": "date", "modified": "date", "valid": "date",
+    "extent": "format", "medium": "format", "bibliographicCitation": "identifier",
+    "conformsTo": "relation", "hasFormat": "relation", "hasPart": "relation", "hasVersion": "relation",
+    "isFormatOf": "relation", "isPartOf": "relation", "isReferencedBy": "relation", "isReplacedBy": "relation",
+    "isRequiredBy": "relation", "isVersionOf": "relation", "references": "relation", "replaces": "relation",
+    "requires": "relation", "spatial": "coverage", "temporal": "coverage", "accessRights": "rights",
+    "license": "rights",
+}
+#: Terms that refine none of the fifteen: an oai_dc record cannot say them.
+UNREFINED = frozenset({"accrualMethod", "accrualPeriodicity", "accrualPolicy", "audience", "educationLevel",
+                       "instructionalMethod", "mediator", "provenance", "rightsHolder"})
 
 Pairs = list[tuple[str, str]]
 
 _NAME = re.compile(r"^(dc|dcterms)\.([A-Za-z]+)$")
-
+_SPACE = re.compile(r"\s+")
 
 
 def _safe_parser() -> etree.XMLParser:
@@ -54,16 +110,20 @@ def _safe_parser() -> etree.XMLParser:
 
 
 class _ShippedSchemas(etree.Resolver):
-    """Serves ``packager-schemas:///dc/...`` from the package data (an XSD import is relative)."""
+    """Serves ``packager-schemas:///dc/...`` and the official schema URLs (:data:`SHIPPED_URLS`)
+    from the package data, so that no import ever reaches the disk or the network."""
 
     def resolve(self, system_url: str, public_id: str, context: object) -> object:
-        if system_url and system_url.startswith(_XSD_BASE):
-            return self.resolve_string(schemas.read_bytes(system_url[len(_XSD_BASE):]), context)
-        return None
+        name = SHIPPED_URLS.get(system_url or "")
+        if name is None and system_url and system_url.startswith(_XSD_BASE):
+            name = system_url[len(_XSD_BASE):]
+        if name is None:
+            return None
+        return self.resolve_string(schemas.read_bytes(name), context, base_url=_XSD_BASE + name)
 
 
 def _shipped_xsd(name: str) -> etree._ElementTree:
-    """A shipped XSD parsed so that its relative imports are read from the package too."""
+    """A shipped XSD parsed so that its imports are read from the package too."""
     parser = _safe_parser()
     parser.resolvers.add(_ShippedSchemas())
     return etree.parse(io.BytesIO(schemas.read_bytes(name)), parser, base_url=_XSD_BASE + name)
@@ -104,47 +164,144 @@ def _check_value(name: str, index: int, value: str) -> None:
             f"value #{index} ({name}) contains U+{ord(char):04X} at character {pos + 1}, which XML 1.0 "
             f"cannot carry ({len(bad)} such character(s) in all); remove it from the source text")
 
+
+# --- the dumb-down rule -------------------------------------------------------
+
+def element_for(name: str) -> str | None:
+    """The ``dc.*`` element an oai_dc record says ``name`` with, or None when it cannot."""
+    prefix, _, local = name.partition(".")
+    if prefix == "dc":
+        return name
+    if local in known_terms("dc"):
+        return f"dc.{local}"
+    refined = REFINES.get(local)
+    return f"dc.{refined}" if refined else None
+
+
+def _plain(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _said(element: str, value: str, said: dict[str, list[str]]) -> bool:
+    plain = _plain(value)
+    known = said.get(element, [])
+    if element == "dc.description":  # the headline is the caption's first sentence: already in it
+        return any(plain in other for other in known)
+    return plain in known
+
+
+def simple_pairs(pairs: Pairs) -> Pairs:
+    """The pairs an oai_dc record holds for ``pairs``: every non-empty ``dc.*`` pair, and each
+    ``dcterms.*`` pair as the element it refines where that element does not already say it.
+
+    Order is kept (a dumbed-down value stands where its term stood). Names are not
+    checked here; :func:`dc_record_bytes` does.
+    """
+    said: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if name.startswith("dc.") and value:
+            said.setdefault(name, []).append(_plain(value))
+    out: Pairs = []
+    for name, value in pairs:
+        if not value:
+            continue
+        if name.startswith("dc."):
+            out.append((name, value))
+            continue
+        element = element_for(name)
+        if element and not _said(element, value, said):
+            said.setdefault(element, []).append(_plain(value))
+            out.append((element, value))
+    return out
+
+
+# --- writing ------------------------------------------------------------------
+
 def dc_record_bytes(pairs: Pairs, identifier: str) -> bytes:
-    """One Dublin Core record as UTF-8 XML.
+    """One oai_dc record as UTF-8 XML: the pairs as :func:`simple_pairs` gives them.
 
     ``identifier`` is written as the first ``dc:identifier`` unless the pairs
     already hold ``("dc.identifier", identifier)``, so every record carries
-    the identifier the bag knows it by (the XSD requires one). Pairs with an
-    empty value are skipped. Raises ValueError for unknown element names and
+    the identifier the bag knows it by. Pairs with an empty value are
+    skipped. Raises ValueError for unknown element names and
     :class:`UnencodableTextError` for text XML cannot hold.
     """
     if not isinstance(identifier, str) or not identifier:
         raise ValueError("a Dublin Core record needs a non-empty identifier")
     _check_value("identifier", 0, identifier)
-    elements: list[tuple[str, str, str]] = []
     for index, (name, value) in enumerate(pairs, start=1):
-        namespace, local = check_name(name)
+        check_name(name)
         _check_value(name, index, value)
-        elements.append((namespace, local, value))
-    if ("dc.identifier", identifier) not in pairs:
-        elements.insert(0, (DC_NS, "identifier", identifier))
-    nsmap: dict[str | None, str] = {None: RECORD_NS}
-    nsmap.update(PREFIXES)
-    root = etree.Element(f"{{{RECORD_NS}}}record", nsmap=nsmap)
-    for ns, local, value in elements:
-        if value:
-            etree.SubElement(root, f"{{{ns}}}{local}").text = value
+    simple = simple_pairs(pairs)
+    if ("dc.identifier", identifier) not in simple:
+        simple.insert(0, ("dc.identifier", identifier))
+    nsmap: dict[str | None, str] = {"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
+    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap=nsmap)
+    root.set(f"{{{XSI_NS}}}schemaLocation", OAI_DC_SCHEMA_LOCATION)
+    for name, value in simple:
+        etree.SubElement(root, f"{{{DC_NS}}}{name[3:]}").text = value
     etree.indent(root, space="  ")
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
 
 
+# --- reading ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DcReading:
+    """What :func:`read_dc_record` made of a record.
+
+    ``form`` is :data:`OAI_DC`, :data:`LEGACY` or "" (neither root); ``schema``
+    names the XSD it was validated against; ``errors`` are "line N: reason";
+    ``pairs`` are its (name, value) pairs in document order, None when it has errors.
+    """
+
+    form: str
+    schema: str
+    errors: list[str]
+    pairs: Pairs | None
+
+
+def read_dc_record(data: bytes) -> DcReading:
+    """Validate a record of either form against its schema and read its pairs.
+
+    The root decides the schema: ``oai_dc:dc`` (and any root that is neither
+    form) against ``oai_dc.xsd``, the older ``record`` against ``record.xsd``.
+    """
+    try:
+        root = _load_record(data)
+    except ValueError as exc:  # not well-formed: name the schema its namespace points to
+        older = RECORD_NS.encode() in data[:4096] and OAI_DC_NS.encode() not in data[:4096]
+        return DcReading("", schemas.label(RECORD_XSD if older else OAI_DC_XSD), [str(exc)], None)
+    form = {f"{{{OAI_DC_NS}}}dc": OAI_DC, f"{{{RECORD_NS}}}record": LEGACY}.get(root.tag, "")
+    xsd = RECORD_XSD if form == LEGACY else OAI_DC_XSD
+    errors = _validate(root, xsd)
+    if errors:
+        return DcReading(form, schemas.label(xsd), errors, None)
+    try:
+        pairs = _pairs(root, form)
+    except ValueError as exc:  # schema-valid but not shaped as we read it
+        return DcReading(form, schemas.label(xsd), [str(exc)], None)
+    return DcReading(form, schemas.label(xsd), [], pairs)
+
+
 def parse_dc_record(data: bytes) -> Pairs:
-    """Inverse of :func:`dc_record_bytes`: the (name, value) pairs in document order.
+    """The (name, value) pairs of a record of either form, in document order.
 
     Raises ValueError for XML that is not well-formed or not shaped like a
     record (other root, foreign or nested elements); use
-    :func:`validate_dc_record` for the full report.
+    :func:`read_dc_record` for the full report.
     """
     root = _load_record(data)
-    if root.tag != f"{{{RECORD_NS}}}record":
-        raise ValueError(f"root element is {root.tag}, expected {{{RECORD_NS}}}record")
-    names = {uri: prefix for prefix, uri in PREFIXES.items()}
+    form = {f"{{{OAI_DC_NS}}}dc": OAI_DC, f"{{{RECORD_NS}}}record": LEGACY}.get(root.tag)
+    if form is None:
+        raise ValueError(f"root element is {root.tag}, expected {{{OAI_DC_NS}}}dc (or the older "
+                         f"{{{RECORD_NS}}}record)")
+    return _pairs(root, form)
+
+
+def _pairs(root: etree._Element, form: str) -> Pairs:
+    names = {DC_NS: "dc"} if form == OAI_DC else {uri: prefix for prefix, uri in PREFIXES.items()}
     pairs: Pairs = []
     for child in root.iterchildren(tag=etree.Element):
         qname = etree.QName(child)
@@ -174,27 +331,22 @@ def _load_record(data: bytes) -> etree._Element:
 _schema_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _schema() -> etree.XMLSchema:
-    """The record schema, loaded once; its imports are served from the package too."""
-    return etree.XMLSchema(_shipped_xsd(RECORD_XSD))
+@lru_cache(maxsize=2)
+def _schema(name: str = OAI_DC_XSD) -> etree.XMLSchema:
+    """A shipped schema, loaded once; its imports are served from the package too."""
+    return etree.XMLSchema(_shipped_xsd(name))
 
 
 def _short(message: str) -> str:
     """Write namespaces as prefixes so that messages fit on a line."""
-    message = message.replace(f"{{{RECORD_NS}}}", "rec:")
+    message = message.replace(f"{{{RECORD_NS}}}", "rec:").replace(f"{{{OAI_DC_NS}}}", "oai_dc:")
     for prefix, uri in PREFIXES.items():
         message = message.replace(f"{{{uri}}}", f"{prefix}:")
     return message
 
 
-def validate_dc_record(data: bytes) -> list[str]:
-    """Messages ("line N: reason") from validating against packager/schemas/dc/record.xsd; [] when valid."""
-    try:
-        doc = _load_record(data)
-    except ValueError as exc:
-        return [str(exc)]
-    schema = _schema()
+def _validate(doc: etree._Element, xsd: str) -> list[str]:
+    schema = _schema(xsd)
     with _schema_lock:  # one XMLSchema object, one error log: keep validations apart
         try:
             valid = schema.validate(doc)
@@ -206,3 +358,9 @@ def validate_dc_record(data: bytes) -> list[str]:
     if doc.tag == f"{{{RECORD_NS}}}record" and doc.find(f"{{{DC_NS}}}identifier") is None:
         errors.insert(0, f"line {doc.sourceline}: the record has no dc:identifier element; every record needs one")
     return errors
+
+
+def validate_dc_record(data: bytes) -> list[str]:
+    """Messages ("line N: reason") from validating a record against its schema (see
+    :func:`read_dc_record`); [] when valid."""
+    return read_dc_record(data).errors

@@ -23,7 +23,15 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO
 
-from packager.metadata.csvfile import CsvProblem, CsvRow, first_cell, header_problem, row_problem
+from packager.metadata.csvfile import (
+    CsvCollectionRow,
+    CsvProblem,
+    CsvRow,
+    first_cell,
+    header_problem,
+    row_problem,
+    usable_row,
+)
 
 #: Longest physical line read, in characters (see above).
 LINE_LIMIT = 8 << 20
@@ -38,8 +46,8 @@ class _TooLong(Exception):
 
 
 class CsvStream:
-    """Iterating gives each usable row (:class:`CsvRow`) and each problem (:class:`CsvProblem`)
-    in line order. ``bom`` is known from the start; ``usable`` is False once the header
+    """Iterating gives each usable row (:class:`CsvRow`, or :class:`CsvCollectionRow` for the row
+    describing the whole objects folder) and each problem (:class:`CsvProblem`) in line order. ``bom`` is known from the start; ``usable`` is False once the header
     proved unusable (then the one problem is on line 1 and no row follows)."""
 
     def __init__(self, fh: IO[bytes]) -> None:
@@ -52,7 +60,7 @@ class CsvStream:
         self._lines = _Lines(first[1:] if self.bom else first, self._text)
         self.usable = True
 
-    def __iter__(self) -> Iterator[CsvRow | CsvProblem]:
+    def __iter__(self) -> Iterator[CsvRow | CsvCollectionRow | CsvProblem]:
         try:
             if self._overlong:
                 raise _TooLong(1)
@@ -63,7 +71,7 @@ class CsvStream:
             yield CsvProblem(exc.line, f"the line is longer than {LINE_LIMIT:,} characters, which no row needs; "
                              "metadata.csv was read no further")
 
-    def _rows(self) -> Iterator[CsvRow | CsvProblem]:
+    def _rows(self) -> Iterator[CsvRow | CsvCollectionRow | CsvProblem]:
         records = _csv_records(self._lines)
         first = next(records, None)
         problem = header_problem(first)
@@ -84,8 +92,8 @@ class CsvStream:
                 continue
             assert cells is not None
             seen[cells[0]] = line
-            yield CsvRow(line, cells[0], [(name, value) for name, value in zip(header[1:], cells[1:], strict=False)
-                                          if value != ""])
+            yield usable_row(line, cells[0], [(name, value) for name, value in zip(header[1:], cells[1:], strict=False)
+                                              if value != ""])
 
 
 class _Lines:

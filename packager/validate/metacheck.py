@@ -125,6 +125,9 @@ def check(source: BagSource, read_tags: ReadTags | Sequence[ReadTags] | None, *,
             _check_originals(bag, table)
         if records is not None:
             bag.found.extend(records.problems)
+        from .mets import check_mets  # mets.xml and premis.xml, and metadata.csv's collection row
+
+        check_mets(bag, table, store)
         readers = [read_tags] if callable(read_tags) else list(read_tags or ())
         if readers or proven is not None:
             from .hashpool import resolve_workers

@@ -5,7 +5,12 @@ Reads the file through :class:`~.metabag._Bag`, reports each damaged row
 filename, in packager's form (``data/objects/<path>``) or Archivematica's
 (``objects/<path>``, foreign bags only: I612, W613), never to anything outside
 ``data/objects``; and says which objects have no row (E602 in ours, W611 in a
-foreign bag). The result is a :class:`_Table` for the other sidecar checks.
+foreign bag). The row naming the whole objects folder (``data/objects``, or
+``objects`` in a foreign bag) is the collection's directory-level row: kept
+apart (:attr:`_Table.collection`), never counted as an object's row; bags of
+ours written before it existed have none, and :mod:`.mets` compares it with the
+collection's dmdSec in mets.xml. The result is a :class:`_Table` for the other
+sidecar checks.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class _Table:
     usable: bool = False
     reported: set[str] = field(default_factory=set)  # payload paths whose row is unusable and reported
     folders: set[str] = field(default_factory=set)  # folders a row describes (foreign bags)
+    collection: tuple[int, Pairs] | None = None  # the collection's row: (line, values)
 
     def pairs(self, name: str) -> Pairs:
         """The values of ``name``'s row, read back from the spill."""
@@ -100,6 +106,9 @@ def _read_csv(bag: _Bag, store: Spill) -> _Table:
                 if isinstance(item, csvfile.CsvRow):
                     rows.add(item)
                     continue
+                if isinstance(item, csvfile.CsvCollectionRow):
+                    rows.collection(item)
+                    continue
                 bag.report("E602", "csv_row" if reading.usable else "csv_header", CSV_PATH, line=item.line,
                            reason=item.message)
                 target = _resolve(item.filename, bag.ours)[0] if item.filename else None
@@ -128,6 +137,22 @@ class _Rows:
         self.found: list[Issue] = []
         self.forms = {"bag": 0, "transfer": 0}
         self.first: dict[str, int] = {}
+
+    def collection(self, row: csvfile.CsvCollectionRow) -> None:
+        """The collection's directory-level row: one per file, in our bags in the ``data/objects`` form."""
+        bag, table = self.bag, self.table
+        if bag.ours and not row.filename.startswith(OBJECTS_DIR):
+            self.found.append(situation("E602", "row_outside_objects", path=CSV_PATH, line=row.line,
+                                        filename=row.filename, objects=OBJECTS_PREFIX, transfer=TRANSFER_DIR))
+            return
+        if table.collection is not None:
+            self.found.append(situation("E602", "row_repeated", path=CSV_PATH, line=row.line, filename=row.filename,
+                                        target=OBJECTS_DIR, first=table.collection[0]))
+            return
+        table.collection = (row.line, row.pairs)
+        if not bag.ours:
+            table.folders.add(OBJECTS_DIR)  # it describes every object: none lacks a description
+            self.forms["bag" if row.filename.startswith(OBJECTS_DIR) else "transfer"] += 1
 
     def add(self, row: csvfile.CsvRow) -> None:
         bag, table = self.bag, self.table

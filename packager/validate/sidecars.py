@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -22,7 +23,14 @@ from packager import issues
 from packager.errors import SourceError
 from packager.issues.receiving import situation
 from packager.metadata import dc, originals
-from packager.metadata.layout import COLLECTION_RECORD, DC_DIR, ORIGINALS_PATH, PIXEL_DIGEST_KEY, RECORDS_PATH
+from packager.metadata.layout import (
+    COLLECTION_RECORD,
+    DC_DIR,
+    OBJECTS_DIR,
+    ORIGINALS_PATH,
+    PIXEL_DIGEST_KEY,
+    RECORDS_PATH,
+)
 from packager.model import Issue
 
 from . import recordstream
@@ -47,6 +55,10 @@ _DIGEST = re.compile("(jpeg:)?[0-9a-f]{64}")
 def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
     """Each record in dc/ valid and equal to its row; ours: a record per row and collection.xml.
 
+    An oai_dc record is compared with what its row says in oai_dc's terms
+    (:func:`packager.metadata.dc.simple_pairs`: the row's ``dcterms.*`` values
+    as the elements they refine, where those do not already say them); a
+    record of the older form (``urn:packager:dc-record:1``) with the whole row.
     ``known`` maps identifiers to payload paths from records.json, so that the
     record of an image whose row is damaged is not called rowless.
     """
@@ -62,18 +74,24 @@ def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
     matched: dict[str, str] = {}
     for rel in sorted(p for p in (*bag.listing.files, *bag.listing.refused) if _in_folder(p, DC_DIR)
                       and p.endswith(".xml")):
-        pairs = _read_dc_record(bag, rel)
-        if pairs is None:
+        record = _read_dc_record(bag, rel)
+        if record is None:
+            continue
+        form, pairs = record
+        if rel.endswith("/" + COLLECTION_RECORD):
+            if table.collection is not None:  # metadata.csv's directory-level row, when the bag has one
+                _compare_dc_record(bag, rel, table.collection[1], form, pairs, OBJECTS_DIR)
             continue
         ident = _identifier(pairs)
-        name = rows.get(ident or "") or known.get(ident or "")
+        if ident is None:
+            bag.report("E602", "dc_no_identifier", rel)
+            continue
+        name = rows.get(ident) or known.get(ident)
         if name in matched:
             bag.report("E602", "dc_twice", rel, identifier=ident, other=matched[name])
         elif name in table.rows:
             matched[name] = rel
-            if fingerprint(pairs) != table.rows[name][2]:
-                bag.report("E602", "dc_disagrees", rel, payload=name,
-                           difference=_first_difference(sorted(pairs), sorted(table.pairs(name))))
+            _compare_dc_record(bag, rel, table.pairs(name), form, pairs, name)
         elif table.usable and name not in table.reported:
             bag.report("E602", "dc_without_row", rel, identifier=ident)
     if bag.ours and table.usable:
@@ -84,33 +102,43 @@ def _check_dc_records(bag: _Bag, table: _Table, known: dict[str, str]) -> None:
         bag.report("E602", "collection_record_missing", f"{DC_DIR}/{COLLECTION_RECORD}")
 
 
-def _read_dc_record(bag: _Bag, rel: str) -> Pairs | None:
-    """The pairs of an item's record; None for the collection record, a record that
-    is invalid (E601) or unreadable, and, in foreign bags, XML of another kind (W614)."""
+def _compare_dc_record(bag: _Bag, rel: str, row: Pairs, form: str, pairs: Pairs, name: str) -> None:
+    """E602 unless the record says what the row ``name`` says: all of it (older form) or in oai_dc's terms."""
+    expected = row if form == dc.LEGACY else dc.simple_pairs(row)
+    if fingerprint(pairs) != fingerprint(expected):
+        bag.report("E602", "dc_disagrees", rel, payload=name,
+                   difference=_first_difference(sorted(pairs), sorted(expected)))
+
+
+#: The record namespaces a foreign bag's file must name to be read as one of ours.
+_DC_NAMESPACES = (dc.OAI_DC_NS, dc.RECORD_NS)
+
+
+def _read_dc_record(bag: _Bag, rel: str) -> tuple[str, Pairs] | None:
+    """The form and pairs of a record; None for a record that is invalid (E601) or
+    unreadable, and, in foreign bags, XML of another kind (W614)."""
     data = bag.read(rel, DC_LIMIT, "E602")
     if data is None:
         return None
-    if not bag.ours and dc.RECORD_NS.encode() not in data[:4096]:
-        bag.report("W614", "dc_record", rel, namespace=dc.RECORD_NS)
+    if not bag.ours and not any(ns.encode() in data[:4096] for ns in _DC_NAMESPACES):
+        bag.report("W614", "dc_record", rel, namespace=" or ".join(_DC_NAMESPACES))
         return None
-    errors = dc.validate_dc_record(data)
-    for message in errors:
-        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", error=message))
-    if errors or rel.endswith("/" + COLLECTION_RECORD):
+    reading = dc.read_dc_record(data)
+    for message in reading.errors:
+        bag.found.append(issues.make("E601", path=rel, file=rel, schema=reading.schema, error=message))
+    if reading.pairs is None:
         return None
-    try:
-        return dc.parse_dc_record(data)
-    except ValueError as exc:  # schema-valid but not shaped as we read it: report, never crash
-        bag.found.append(issues.make("E601", path=rel, file=rel, schema="packager/schemas/dc", error=exc))
-        return None
+    return reading.form, reading.pairs
 
 
 def _first_difference(a: Pairs, b: Pairs) -> str:
-    only_a = [p for p in a if p not in b]
-    only_b = [p for p in b if p not in a]
-    if only_a:
-        return f"record has {only_a[0][0]}={only_a[0][1]!r}"
-    return f"metadata.csv has {only_b[0][0]}={only_b[0][1]!r}"
+    """The first pair one side has more often than the other (a repeat counts)."""
+    extra_a, extra_b = Counter(a) - Counter(b), Counter(b) - Counter(a)
+    if extra_a:
+        name, value = min(extra_a)
+        return f"record has {name}={value!r}" + (" once more" if (name, value) in b else "")
+    name, value = min(extra_b)
+    return f"metadata.csv has {name}={value!r}" + (" once more" if (name, value) in a else "")
 
 
 # --- originals checksums ------------------------------------------------------
