@@ -123,10 +123,10 @@ MEASURE = """
 import json, sys, tracemalloc
 from pathlib import Path
 from packager.analysis import vocab
-from packager.pipeline import bagging
+from packager.pipeline import bagging, staging
 from packager.validate import folder, images
 from tests.test_bag_run import DATE, many
-bagging.BATCH = images.READ_BATCH = folder.LOCAL_BATCH = 8
+staging.BATCH = images.READ_BATCH = folder.LOCAL_BATCH = 8
 work, peaks = Path(sys.argv[1]), {}
 vocab.gazetteer()  # what is loaded once per process (reference data, schemas), before both runs
 bagging.build_bag(many(work / "warm", 5), work / "warm-bags", bagging_date=DATE, workers=2)
@@ -183,16 +183,16 @@ def test_bag_json_streams_its_items_and_prints_the_same_document() -> None:
 
 def test_the_bag_is_checked_under_its_staging_name_and_named_only_when_valid(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from packager.pipeline import bagging
+    from packager.pipeline import staging
 
     out, seen = tmp_path / "bags", []
-    real = bagging.validate
+    real = staging.validate
 
     def watching(bag: Path, **kwargs: Any) -> Any:
         seen.append((bag.name, sorted(p.name for p in out.iterdir())))
         return real(bag, **kwargs)
 
-    monkeypatch.setattr(bagging, "validate", watching)
+    monkeypatch.setattr(staging, "validate", watching)
     run = pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
     assert run.ok and run.bag == out / "surveillance-china-photo-essay"
     name = run.bag.name
@@ -205,12 +205,12 @@ def test_an_interrupt_during_the_check_leaves_no_bag(tmp_path: Path, monkeypatch
     """Ctrl-C (or a kill that Python sees) while the new bag is being checked: before this change the
     bag had already taken its name, so a finished-looking bag that was never checked stayed behind
     and the next run refused it (E401)."""
-    from packager.pipeline import bagging
+    from packager.pipeline import staging
 
     def interrupted(bag: Path, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bagging, "validate", interrupted)
+    monkeypatch.setattr(staging, "validate", interrupted)
     out = tmp_path / "bags"
     with pytest.raises(KeyboardInterrupt):
         pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
@@ -224,14 +224,14 @@ def test_a_bag_that_fails_its_own_check_never_takes_its_name(tmp_path: Path,
     from dataclasses import replace as swap
 
     from packager import issues
-    from packager.pipeline import bagging
+    from packager.pipeline import staging
 
-    real = bagging.validate
+    real = staging.validate
 
     def broken(bag: Path, **kwargs: Any) -> Any:
         return swap(real(bag, **kwargs), problems=(issues.make("E501", problem="pretend it is broken"),))
 
-    monkeypatch.setattr(bagging, "validate", broken)
+    monkeypatch.setattr(staging, "validate", broken)
     out = tmp_path / "bags"
     run = pipeline.build_bag(COLLECTION, out, bagging_date=DATE)
     assert not run.ok and run.bag == out / ".surveillance-china-photo-essay.rejected"

@@ -21,7 +21,7 @@ from packager import pipeline
 from packager.cli import main
 from packager.embed import batch
 from packager.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
-from packager.pipeline import bagging
+from packager.pipeline import staging
 
 from .conftest import COLLECTION, ROOT, run_cli, tree_digest
 
@@ -150,7 +150,7 @@ def test_replace_swaps_only_when_the_new_bag_is_complete(tmp_path: Path, monkeyp
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bagging, "_bag_info", boom)  # fails once every file is staged, before the rename
+    monkeypatch.setattr(staging.BagWriter, "seal", boom)  # fails once every file is staged, before the rename
     with pytest.raises(RuntimeError):
         pipeline.build_bag(COLLECTION, out, replace_existing=True)
     assert [p.name for p in out.iterdir()] == [first.bag.name]
@@ -165,7 +165,7 @@ def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
     first = pipeline.build_bag(COLLECTION, out)
     assert first.ok and first.bag is not None
     old_info = (first.bag / "bag-info.txt").read_bytes()
-    real = bagging.validate
+    real = staging.validate
 
     def reject(*args, **kwargs):  # type: ignore[no-untyped-def]
         report = real(*args, **kwargs)
@@ -174,7 +174,7 @@ def test_replace_keeps_the_old_bag_when_the_new_one_does_not_validate(
         from packager import issues
         return swap(report, problems=(issues.make("E501", problem="pretend the new bag is broken"),))
 
-    monkeypatch.setattr(bagging, "validate", reject)
+    monkeypatch.setattr(staging, "validate", reject)
     run = pipeline.build_bag(COLLECTION, out, replace_existing=True)
     assert not run.ok and run.bag == out / f".{first.bag.name}.rejected"
     assert (first.bag / "bag-info.txt").read_bytes() == old_info  # the valid old bag is back in place
@@ -428,7 +428,7 @@ def test_an_interrupt_during_the_check_says_no_bag_was_left(tmp_path: Path, monk
     def interrupt(*args: object, **kwargs: object) -> NoReturn:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bagging, "validate", interrupt)
+    monkeypatch.setattr(staging, "validate", interrupt)
     assert call_cli("-q", "bag", COLLECTION, "--out", tmp_path / "out") == 130
     said = capsys.readouterr().err
     assert "interrupted before the bag was checked: no bag was left" in said
@@ -462,7 +462,7 @@ def test_an_interrupt_while_the_old_bag_is_removed_names_the_new_one(
             raise KeyboardInterrupt
         real(path, *args, **kwargs)
 
-    monkeypatch.setattr(bagging.shutil, "rmtree", interrupt_on_the_old_bag)
+    monkeypatch.setattr(staging.shutil, "rmtree", interrupt_on_the_old_bag)
     assert call_cli("-q", "bag", COLLECTION, "--out", out, "--replace") == 130
     assert f"interrupted after the bag {first.bag} was checked (valid)" in capsys.readouterr().err
 

@@ -58,7 +58,11 @@ def test_the_wheel_carries_the_reference_data(wheel: Path) -> None:
     expected = {"packager/schemas/crosswalk.toml", "packager/schemas/gazetteer.json", "packager/schemas/keywords.json",
                 "packager/schemas/organisations.json", "packager/schemas/subdivisions.json",
                 "packager/schemas/bagit-profile.json", "packager/schemas/dc/record.xsd",
-                "packager/schemas/dc/dc-elements.xsd", "packager/schemas/dc/dcterms.xsd", "packager/py.typed"}
+                "packager/schemas/dc/dc-elements.xsd", "packager/schemas/dc/dcterms.xsd", "packager/py.typed",
+                "packager/schemas/dc/oai_dc.xsd", "packager/schemas/dc/simpledc20021212.xsd",
+                "packager/schemas/dc/xml.xsd", "packager/schemas/mets/mets.xsd", "packager/schemas/mets/xlink.xsd",
+                "packager/schemas/premis/premis-v3-0.xsd", "packager/schemas/profiles/aptrust-v2.3.json",
+                "packager/schemas/profiles/btr-v1.0.json", "packager/schemas/profiles/README.md"}
     assert expected <= names
     assert not {n for n in names if n.startswith(("tests/", "schemas/"))}
 
@@ -91,3 +95,8 @@ def test_the_wheel_packages_the_sample_from_another_folder(installed: Path, tmp_
     result = json.loads(bagged.stdout)
     assert result["ok"] and result["validation"]["valid"] and result["validation"]["profile"]
     assert len(result["items"]) == 25
+    # a repository's profile, shipped in the wheel, by name: APTrust's tar
+    aptrust = _run(installed, "-q", "bag", collection, "--out", tmp_path / "aptrust", "--profile", "aptrust",
+                   cwd=elsewhere)
+    assert aptrust.returncode == 0, aptrust.stderr
+    assert [p.name for p in (tmp_path / "aptrust").iterdir()] == ["surveillance-china-photo-essay.tar"]

@@ -6,10 +6,15 @@ that module small). Like the writer, this never imports the validator.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
 
 from packager import issues
 from packager.errors import BagError
+from packager.files.hashing import SUPPORTED, WEAK
+
+LOG = logging.getLogger("packager.bag.writer")
 
 _LABEL_OK = re.compile(r"[^\s:\x00-\x1f\x7f]+(?:[ \t]?[^\s:\x00-\x1f\x7f]+)*")
 
@@ -122,3 +127,35 @@ def _relpath_problem(relpath: object) -> str | None:
 def refuse(message: str, path: str, detail: str) -> BagError:
     """A BagError carrying an E402 issue (the bag cannot be written as asked)."""
     return BagError(message, [issues.make("E402", path=path, problem=detail)])
+
+
+def check_tag_file(name: str, written: Mapping[str, object]) -> str:
+    """An extra tag file's name: a relative path outside data/, not one of BagIt's own files, not twice."""
+    parts = name.split("/")
+    own = re.fullmatch(r"(?i)(bagit|bag-info|fetch|(tag)?manifest-[^/]*)\.txt", name)
+    if (not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts) or parts[0] == "data"
+            or own or "\\" in name or any(ord(c) < 32 for c in name)):
+        raise refuse(f"tag file name {name!r} is not usable: give a relative path outside data/ that is not one "
+                      "of BagIt's own files", name, "bad tag file name")
+    if name in written:
+        raise refuse(f"tag file {name} is given twice", name, "tag file given twice")
+    return name
+
+
+def check_name(name: str) -> str:
+    """A bag's folder name: one plain name, not a staging name."""
+    if (not isinstance(name, str) or not name or name in (".", "..") or name != name.strip()
+            or any(c in name for c in "/\\\r\n\x00") or name.endswith(".partial")):
+        raise refuse(f"bag name {name!r} is not usable: use a plain folder name", str(name), "bad bag name")
+    return name
+
+
+def check_algorithms(algorithms: tuple[str, ...]) -> tuple[str, ...]:
+    """The algorithms of a set of manifests, each once, all supported; a weak one alone is logged."""
+    algs = tuple(dict.fromkeys(algorithms))
+    bad = [a for a in algs if a not in SUPPORTED]
+    if not algs or bad:
+        raise BagError(f"unsupported checksum algorithm(s) {bad or '(none)'}; choose from {', '.join(SUPPORTED)}")
+    if all(alg in WEAK for alg in algs):
+        LOG.warning("%s: weak checksum algorithm(s) only; add sha256 or sha512", ", ".join(algs))
+    return algs

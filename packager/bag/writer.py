@@ -23,13 +23,11 @@ deleted; input files copied, never moved; ``%`` in manifest paths written as
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import itertools
 import logging
 import os
 import shutil
-import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -39,8 +37,13 @@ from packager.errors import BagError
 from packager.files.hashing import CHUNK, SUPPORTED, WEAK, Digests
 from packager.model import Issue
 
+from .format import check_algorithms as _check_algorithms
+from .format import check_name as _check_name
 from .format import check_relpath, encode_manifest_path, format_bag_info, human_size
+from .format import check_tag_file as _check_tag_file
 from .format import refuse as _refuse
+from .packing import DigestView as _DigestView
+from .packing import Packing as _Packing
 
 __all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_out_dir", "check_relpath", "encode_manifest_path",
            "format_bag_info", "make_out_dir"]
@@ -48,39 +51,9 @@ __all__ = ["BagWriter", "SUPPORTED", "WEAK", "check_out_dir", "check_relpath", "
 LOG = logging.getLogger(__name__)
 
 _RESERVED_AUTO = ("Bagging-Date", "Payload-Oxum", "Bag-Size")
+VERSIONS = ("1.0", "0.97")  # it writes the same bytes for both: they differ in what a reader must accept
 
 
-_STAT = struct.Struct("<qq")  # size, mtime_ns: with size, the time detects a change after hashing
-
-
-class _Packing:
-    """Each payload file as one bytes value: its size and modification time, then its raw
-    digests in the writer's algorithm order (about 180 bytes besides its name, where hex
-    digests in a dict took 560), given back as the hex the manifests carry."""
-
-    def __init__(self, algorithms: tuple[str, ...]) -> None:
-        self.algorithms = algorithms
-        self._spans: dict[str, slice] = {}
-        start = _STAT.size
-        for alg in algorithms:
-            size = hashlib.new(alg).digest_size
-            self._spans[alg] = slice(start, start + size)
-            start += size
-
-    def pack(self, size: int, mtime_ns: int, digests: Mapping[str, str]) -> bytes:
-        return _STAT.pack(size, mtime_ns) + b"".join(bytes.fromhex(digests[alg]) for alg in self.algorithms)
-
-    @staticmethod
-    def stat(packed: bytes) -> tuple[int, int]:
-        """(size, mtime_ns)"""
-        size, mtime_ns = _STAT.unpack_from(packed)
-        return size, mtime_ns
-
-    def hex(self, packed: bytes, alg: str) -> str:
-        return packed[self._spans[alg]].hex()
-
-    def unpack(self, packed: bytes) -> dict[str, str]:
-        return {alg: self.hex(packed, alg) for alg in self.algorithms}
 
 
 class BagWriter:
@@ -91,10 +64,15 @@ class BagWriter:
     """
 
     def __init__(self, out_dir: Path, name: str, algorithms: tuple[str, ...] = ("sha256", "sha512"),
-                 *, fold_width: int | None = None, bagging_date: _dt.date | None = None):
+                 *, fold_width: int | None = None, bagging_date: _dt.date | None = None,
+                 tag_algorithms: tuple[str, ...] | None = None, version: str = "1.0"):
         self.out_dir = Path(out_dir)
         self.name = _check_name(name)
-        self.algorithms = _check_algorithms(algorithms)
+        self.algorithms = _check_algorithms(algorithms)  # of the payload manifests
+        self.tag_algorithms = self.algorithms if tag_algorithms is None else _check_algorithms(tag_algorithms)
+        if version not in VERSIONS:
+            raise BagError(f"BagIt-Version {version!r} cannot be written; this writer writes {' or '.join(VERSIONS)}")
+        self.version = version
         self.fold_width = fold_width
         self.bagging_date = bagging_date or _dt.date.today()
         self.final = self.out_dir / self.name
@@ -202,14 +180,18 @@ class BagWriter:
         return _DigestView(self._entries, self._packing)
 
     # -- finishing -------------------------------------------------------------
-    def finish(self, bag_info: list[tuple[str, str]]) -> Path:
+    def finish(self, bag_info: list[tuple[str, str]],
+               tag_files: Sequence[tuple[str, list[tuple[str, str]]]] = ()) -> Path:
         """Write all tag files, sync, and rename the staging directory into place."""
-        self.seal(bag_info)
+        self.seal(bag_info, tag_files)
         return self.publish()
 
-    def seal(self, bag_info: list[tuple[str, str]]) -> Path:
+    def seal(self, bag_info: list[tuple[str, str]],
+             tag_files: Sequence[tuple[str, list[tuple[str, str]]]] = ()) -> Path:
         """Write all tag files; the bag is complete but keeps its staging name until :meth:`publish`.
 
+        ``tag_files`` are extra tag files of ``Label: value`` lines (a repository's
+        ``aptrust-info.txt``), by path relative to the bag, listed in every tag manifest.
         A caller that checks the bag before it takes its name validates the folder returned
         here; an exception before :meth:`publish` still removes it.
         """
@@ -219,14 +201,17 @@ class BagWriter:
         info = _complete_bag_info(list(bag_info), octets, len(self._entries), self.bagging_date)
         # bagit.txt is what makes a folder a bag: written last, so that a staging
         # folder left by a crash is not a bag even to a tool that ignores its name.
-        declaration = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
-        declared = Digests(self.algorithms)
+        declaration = f"BagIt-Version: {self.version}\nTag-File-Character-Encoding: UTF-8\n".encode()
+        declared = Digests(self.tag_algorithms)
         declared.update(declaration)
         tag_digests: dict[str, dict[str, str]] = {"bagit.txt": declared.hexdigests()}
         for alg in self.algorithms:
             self._write_tag(f"manifest-{alg}.txt", self._manifest(alg), tag_digests)
         self._write_tag("bag-info.txt", format_bag_info(info, self.fold_width).encode("utf-8"), tag_digests)
-        for alg in self.algorithms:
+        for name, fields in tag_files:
+            self._write_tag(_check_tag_file(name, tag_digests), format_bag_info(list(fields)).encode("utf-8"),
+                            tag_digests)
+        for alg in self.tag_algorithms:
             lines = "".join(f"{tag_digests[name][alg]}  {name}\n" for name in sorted(tag_digests))
             self._write_tag(f"tagmanifest-{alg}.txt", lines.encode("utf-8"), None)
         self._write_tag("bagit.txt", declaration, None)
@@ -239,9 +224,21 @@ class BagWriter:
         return "".join(lines).encode("utf-8")
 
     def _write_tag(self, name: str, data: bytes, digests: dict[str, dict[str, str]] | None) -> None:
-        written = _write_new(self.partial / name, data, self.algorithms)
+        target = self.partial / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _write_error(target.parent, exc) from exc
+        written = _write_new(target, data, self.tag_algorithms)
         if digests is not None:
             digests[name] = written.hexdigests()
+
+    def discard(self) -> None:
+        """Remove the sealed bag without publishing it (its archive took its place)."""
+        if self._state != "sealed":
+            raise BagError("discard() comes after seal()")
+        self._state = "done"
+        _remove(self.partial)
 
     def publish(self, to: Path | None = None) -> Path:
         """Sync the sealed bag and rename it to its name (or to ``to``, e.g. a name that says it
@@ -316,21 +313,6 @@ class BagWriter:
             raise BagError("; ".join(problems), [issues.make("E402", path=self.name, problem=p) for p in problems])
 
 
-class _DigestView(Mapping[str, Mapping[str, str]]):
-    def __init__(self, entries: dict[str, bytes], packing: _Packing) -> None:
-        self._entries = entries
-        self._packing = packing
-
-    def __getitem__(self, key: str) -> Mapping[str, str]:
-        if not key.startswith("data/"):
-            raise KeyError(key)
-        return self._packing.unpack(self._entries[key[5:]])
-
-    def __iter__(self) -> Iterator[str]:
-        return (f"data/{rel}" for rel in self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int,
@@ -344,6 +326,8 @@ def _complete_bag_info(info: list[tuple[str, str]], octets: int, count: int,
                           "bag-info.txt", "wrong Payload-Oxum")
     auto = {"Bagging-Date": bagging_date.isoformat(), "Payload-Oxum": oxum, "Bag-Size": human_size(octets)}
     return info + [(label, auto[label]) for label in _RESERVED_AUTO if label.lower() not in given]
+
+
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -372,22 +356,8 @@ def make_out_dir(out_dir: Path) -> None:
         raise _write_error(Path(out_dir), exc) from exc
 
 
-def _check_name(name: str) -> str:
-    if (not isinstance(name, str) or not name or name in (".", "..") or name != name.strip()
-            or any(c in name for c in "/\\\r\n\x00") or name.endswith(".partial")):
-        raise _refuse(f"bag name {name!r} is not usable: use a plain folder name", str(name), "bad bag name")
-    return name
 
 
-def _check_algorithms(algorithms: tuple[str, ...]) -> tuple[str, ...]:
-    algs = tuple(dict.fromkeys(algorithms))
-    bad = [a for a in algs if a not in SUPPORTED]
-    if not algs or bad:
-        raise BagError(f"unsupported checksum algorithm(s) {bad or '(none)'}; choose from {', '.join(SUPPORTED)}")
-    for alg in algs:
-        if alg in WEAK:
-            LOG.warning("%s is a weak checksum algorithm; add sha256 or sha512", alg)
-    return algs
 
 
 def _remove(path: Path) -> None:

@@ -13,12 +13,15 @@ date every date in the bag carries; default SOURCE_DATE_EPOCH when set, else
 today) and ``--scheduler tcp://HOST:PORT`` (run the item work on an existing
 Dask cluster instead of a local pool). ``validate --workers N`` hashes files
 and reads images with N workers side by side (default: one per CPU core;
-``--processes`` is its old name, still accepted).
+``--processes`` is its old name, still accepted). ``validate`` given several
+bags, or a folder of bags, checks them as a bag group (RFC 8493 Bag-Count and
+Bag-Group-Identifier): 1 when a bag is invalid or the group incomplete.
 
 Exit codes: 0 ok (warnings allowed), 1 finished with errors (invalid bag,
-failed items), 2 usage error (also a malformed --bagging-date or
---scheduler), 3 environment or configuration error, 4 a valid bag that
-``--skip-failed`` left entries out of, 130 interrupted. No
+a bag group with an invalid bag or not complete, failed items), 2 usage
+error (also a malformed --bagging-date or --scheduler), 3 environment or
+configuration error, 4 a valid bag that ``--skip-failed`` left entries out
+of, 130 interrupted. No
 traceback reaches a user: a PackagerError becomes its message and exit code.
 """
 
@@ -194,6 +197,18 @@ def extract(collection: Path, as_json: bool) -> None:
     _run("extract", as_json, body)
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """--max-bag-size as bytes; a malformed size is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from packager.pipeline.deposit import parse_size
+
+    try:
+        return parse_size(value)
+    except PackagerError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
 @cli.command()
 @click.argument("collection", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("bags"), show_default=True,
@@ -214,25 +229,40 @@ def extract(collection: Path, as_json: bool) -> None:
               help="Package the items that did not fail, and leave out those that did, each listed with its "
                    "reason in data/metadata/excluded.csv (exit 4 when any was left out). Default: any error "
                    "means no bag.")
+@click.option("--profile", "profile_name", metavar="FILE|NAME", default=None,
+              help="Make the bag to this BagIt profile: a profile file (BagIt Profiles JSON, DART or LoC Bagger) "
+                   "or a shipped one by name: aptrust (APTrust 2.3), btr (Beyond the Repository 1.0), packager "
+                   "(ours, the default). The bag is checked against it before it takes its name.")
+@click.option("--serialize", type=click.Choice(["tar", "tar.gz", "zip"]), default=None,
+              help="Write the bag as one archive, <identifier>.tar (etc.), holding one folder named after the "
+                   "bag, checked in place. Default: a folder, unless the profile requires an archive.")
+@click.option("--max-bag-size", "max_bag_size", metavar="SIZE", default=None, callback=_size,
+              help="Split the collection into a bag group, bags of whole items each at most SIZE (e.g. 500MB, "
+                   "4GiB), named <identifier>.b001.of003 and so on.")
 @json_option
 def bag(collection: Path, out_dir: Path, replace: bool, workers: int | None,
-        bagging_date: datetime.datetime | None, scheduler: str | None, skip_failed: bool, as_json: bool) -> None:
+        bagging_date: datetime.datetime | None, scheduler: str | None, skip_failed: bool,
+        profile_name: str | None, serialize: str | None, max_bag_size: int | None, as_json: bool) -> None:
     """Package COLLECTION into a BagIt bag under --out, validated before it takes its name.
 
     The bag is staged as <identifier>.partial/, validated there, and renamed
     only when valid; one that fails its own check is kept as
     .<identifier>.rejected/. Any error means no bag, unless --skip-failed.
-    Exit 0 when the bag was written and is valid, 4 when it is valid but
-    --skip-failed left entries out, 1 otherwise.
+    Exit 0 when the bag (every bag of a group) was written and is valid, 4
+    when it is valid but --skip-failed left entries out, 1 otherwise; 3 when
+    the profile cannot be used or asks for what the collection does not give.
     """
     from packager.pipeline import DEFAULT_WORKERS, build_bag
+    from packager.validate.profile import resolve_profile
 
     progress = click.get_current_context().find_object(Progress)
 
     def body() -> Outcome:
+        profile = resolve_profile(profile_name) if profile_name is not None else None
         run = build_bag(collection, out_dir, replace_existing=replace, workers=workers or DEFAULT_WORKERS,
                         progress=progress, bagging_date=bagging_date.date() if bagging_date else None,
-                        scheduler=scheduler, skip_failed=skip_failed)
+                        scheduler=scheduler, skip_failed=skip_failed, profile=profile, serialize=serialize,
+                        max_bag_size=max_bag_size)
         if run.ok:
             click.get_current_context().meta[FINISHED_BAG] = run.bag
         code = (EXIT_PARTIAL if run.excluded else EXIT_OK) if run.ok else EXIT_FAILED
@@ -266,21 +296,21 @@ def review(collection: Path, out_file: Path | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("bag_path", metavar="BAG", type=click.Path(path_type=Path))
+@click.argument("bag_paths", metavar="BAG...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @json_option
 @click.option("--fast", is_flag=True, help="Check only Payload-Oxum and completeness.")
 @click.option("--completeness-only", is_flag=True, help="Check that every file is present; no hashing.")
 @click.option("--no-metadata", is_flag=True, help="Skip the metadata layer (sidecars and embedded tags).")
-@click.option("--profile", "profile_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Also check the bag against this BagIt profile (BagIt Profiles JSON, DART or LoC Bagger "
-                   "format).")
+@click.option("--profile", "profile_name", metavar="FILE|NAME", default=None,
+              help="Also check the bag against this BagIt profile: a file (BagIt Profiles JSON, DART or LoC "
+                   "Bagger format) or a shipped one by name (aptrust, btr, packager).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Check with N workers side by side: files hashed and images read in parallel (default: one "
                    "per CPU core).")
 @click.option("--processes", "processes_alias", type=click.IntRange(1, 64), default=None, hidden=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
-def validate(bag_path: Path, as_json: bool, fast: bool, completeness_only: bool, no_metadata: bool,
-             profile_file: Path | None, workers: int | None, processes_alias: int | None, strict: bool) -> None:
+def validate(bag_paths: tuple[Path, ...], as_json: bool, fast: bool, completeness_only: bool, no_metadata: bool,
+             profile_name: str | None, workers: int | None, processes_alias: int | None, strict: bool) -> None:
     """Validate BAG: BagIt structure and checksums, the BagIt profile, then the metadata inside.
 
     BAG is a bag folder or a .tar, .tar.gz, .tgz or .zip holding one (read in
@@ -288,7 +318,14 @@ def validate(bag_path: Path, as_json: bool, fast: bool, completeness_only: bool,
     what to do. Exit 0 valid (warnings allowed unless --strict), 1 invalid,
     3 when the embedded metadata could not be read (ExifTool missing; the
     report still gives every other finding) or the profile file is unusable.
+
+    Several BAGs, or a folder holding bags, are checked as a bag group (each
+    bag, then Bag-Group-Identifier, Bag-Count 'K of N', every bag from 1 to N
+    once, no file or item in two bags): exit 1 when a bag is invalid or the
+    group is not complete; --profile and the other options apply to every bag.
     """
+    from packager.validate.group import holds_bags, validate_group
+    from packager.validate.profile import resolve_profile
     from packager.validate.validator import validate as run_validate
 
     if workers is not None and processes_alias is not None and workers != processes_alias:
@@ -297,7 +334,14 @@ def validate(bag_path: Path, as_json: bool, fast: bool, completeness_only: bool,
     progress = click.get_current_context().find_object(Progress)
 
     def body() -> Outcome:
-        result = run_validate(bag_path, fast=fast, completeness_only=completeness_only, metadata=not no_metadata,
+        profile_file = resolve_profile(profile_name) if profile_name is not None else None
+        if len(bag_paths) > 1 or holds_bags(bag_paths[0]):
+            group = validate_group(bag_paths, fast=fast, completeness_only=completeness_only,
+                                   metadata=not no_metadata, progress=progress, workers=chosen, profile=profile_file)
+            failed = not group.valid or (strict and group.warnings + sum(b.warnings for b in group.bags) > 0)
+            code = EXIT_FAILED if failed else EXIT_ENVIRONMENT if group.incomplete else EXIT_OK
+            return code, report.group_document(group), report.group_text(group)
+        result = run_validate(bag_paths[0], fast=fast, completeness_only=completeness_only, metadata=not no_metadata,
                               progress=progress, workers=chosen, profile=profile_file)
         failed = not result.valid or (strict and result.warnings > 0)
         code = EXIT_FAILED if failed else EXIT_ENVIRONMENT if result.incomplete else EXIT_OK

@@ -21,6 +21,7 @@ from packager.model import ANALYSIS, CAPTION, COLLECTION, ERROR, WARNING, Issue,
 
 if TYPE_CHECKING:
     from packager.pipeline import BagRun, Extraction, ReviewRun
+    from packager.validate.group import GroupReport
     from packager.validate.validator import ValidationReport
 
 
@@ -115,6 +116,7 @@ def bag_document(run: BagRun) -> dict[str, Any]:
         "items": LazyItems(run.items, item_dict),
         "issues": [i.to_dict() for i in run.extraction.issues + run.bag_issues],
         "validation": run.validation.to_dict() if run.validation else None,
+        "group": [{"bag": str(bag), "validation": report.to_dict()} for bag, report in run.group],
         "excluded": [{"entry": e.entry, "line": e.line, "code": e.code, "reason": e.reason} for e in run.excluded],
         "summary": {"items": len(run.items), "packaged": run.packaged, "excluded": len(run.excluded),
                     **_counts(found)},
@@ -148,6 +150,12 @@ def review_text(run: ReviewRun) -> str:
 
 def validation_document(report: ValidationReport) -> dict[str, Any]:
     return {"command": "validate", "ok": report.valid, **report.to_dict()}
+
+
+def group_document(group: GroupReport) -> dict[str, Any]:
+    """A bag group: its verdict and issues, and each bag's report as :func:`validation_document` gives it."""
+    return {"command": "validate", "ok": group.valid, **group.to_dict(),
+            "bags": [validation_document(b) for b in group.bags]}
 
 
 def error_document(command: str, message: str, exit_code: int, found: Iterable[Issue] = ()) -> dict[str, Any]:
@@ -222,6 +230,8 @@ def bag_text(run: BagRun) -> str:
     lines = [issue_line(i) for i in run.extraction.issues + run.bag_issues]
     for item in run.items:
         lines += [f"{item.file}: {issue_line(i)}" for i in item.issues if i.severity != "info"]
+    if run.group:
+        return "\n".join(lines + _group_lines(run)) + "\n"
     if run.bag is None:
         lines.append(_no_bag(run))
     elif run.ok and run.excluded:
@@ -234,6 +244,19 @@ def bag_text(run: BagRun) -> str:
     if run.validation is not None:
         lines.append(validation_text(run.validation).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _group_lines(run: BagRun) -> list[str]:
+    """A bag group: each bag's report, then one line for the group."""
+    lines = [validation_text(report).rstrip("\n") for _, report in run.group]
+    left = f"; {len(run.excluded)} entries that failed were left out" if run.excluded else ""
+    if run.ok:
+        lines.append(f"Bag group written: {len(run.group)} bags, {run.packaged} items{left}: "
+                     + ", ".join(str(bag) for bag, _ in run.group))
+    else:
+        lines.append(f"Bag group NOT written: {sum(not r.valid for _, r in run.group)} of {len(run.group)} bags do "
+                     "not validate (see the problems above); each is kept for inspection as .<name>.rejected")
+    return lines
 
 
 def _no_bag(run: BagRun) -> str:
@@ -253,3 +276,15 @@ def validation_text(report: ValidationReport) -> str:
     lines.append(f"{report.path}: {verdict} ({report.layers}{kind}{profile}; {report.bagit.payload_files} payload "
                  f"files, {report.errors} errors, {report.warnings} warnings)")
     return "\n".join(lines) + "\n"
+
+
+def group_text(group: GroupReport) -> str:
+    """Each bag's report, then the group's problems and its verdict."""
+    lines = [issue_line(p) for p in group.problems]
+    name = repr(group.identifier) if group.identifier is not None else "(no Bag-Group-Identifier)"
+    given = len(group.bags)
+    size = f"{given} of {group.total} bags" if group.total is not None else f"{given} bags, total unknown"
+    state = f"{group.invalid_bags} invalid" if group.invalid_bags else "each valid"
+    lines.append(f"bag group {name}: {'VALID' if group.valid else 'INVALID'} ({size}, {state}; {group.errors} "
+                 f"errors, {group.warnings} warnings in the group check)")
+    return "".join(validation_text(b) for b in group.bags) + "\n".join(lines) + "\n"

@@ -42,7 +42,11 @@ _TEXT_KEYS = ("identifier", "title", "description", "language", "rights", "publi
 _BAG_INFO_RESERVED = ("Payload-Oxum", "Bag-Size", "Bagging-Date", "Bag-Software-Agent")
 _SOURCE_KEYS = ("captions", "images", "pattern", "review")
 _TABLES = {"collection": _TEXT_KEYS + _LIST_KEYS, "source": _SOURCE_KEYS,
-           "defaults": _DEFAULT_PLACE_KEYS + ("keywords",), "bag-info": ()}  # [bag-info] labels are free
+           "defaults": _DEFAULT_PLACE_KEYS + ("keywords",), "bag-info": (),
+           "tag-files": ()}  # [bag-info] labels and [tag-files] names are free
+#: What a [tag-files] name may not be: BagIt's own files, or anything in the payload.
+_BAGIT_OWN = re.compile(r"(?i)(bagit|bag-info|fetch|(tag)?manifest-[^/]*)\.txt|data(/.*)?")
+_TAG_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class CollectionConfig:
     pattern: str | None
     bag_info: tuple[tuple[str, str], ...]
     review: Path | None = None  # the review sheet (it need not exist)
+    #: extra tag files from [tag-files."name"] tables: (name, ((label, value), ...)), in file order
+    tag_files: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def config_error(problem: str, path: Path) -> ConfigError:
@@ -101,7 +107,8 @@ def load(collection: Path) -> CollectionConfig:
                     path)
     return CollectionConfig(path=path, root=root, info=info, captions=root / captions,
                             images=root / images, pattern=pattern,
-                            bag_info=_bag_info(data.get("bag-info", {}), path), review=review)
+                            bag_info=_bag_info(data.get("bag-info", {}), path), review=review,
+                            tag_files=_tag_files(data.get("tag-files", {}), path))
 
 
 def _review_name(source: dict[str, Any], path: Path) -> str:
@@ -228,18 +235,35 @@ def _check_pattern(pattern: Any, path: Path) -> None:
         raise config_error("[source] pattern must name a file inside the image folder, not a path", path)
 
 
-def _bag_info(table: Any, path: Path) -> tuple[tuple[str, str], ...]:
+def _bag_info(table: Any, path: Path, where: str = "[bag-info]",
+              reserved: tuple[str, ...] = _BAG_INFO_RESERVED) -> tuple[tuple[str, str], ...]:
     if not isinstance(table, dict):
-        raise config_error("[bag-info] must be a table of labels and values", path)
+        raise config_error(f"{where} must be a table of labels and values", path)
     out: list[tuple[str, str]] = []
     for label, value in table.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", label):
-            raise config_error(f"[bag-info] label {label!r}: use letters, digits and '-' only", path)
-        if label.lower() in {r.lower() for r in _BAG_INFO_RESERVED}:  # bag-info labels ignore case
-            raise config_error(f"[bag-info] {label} is computed by the packager; remove it", path)
+            raise config_error(f"{where} label {label!r}: use letters, digits and '-' only", path)
+        if label.lower() in {r.lower() for r in reserved}:  # bag-info labels ignore case
+            raise config_error(f"{where} {label} is computed by the packager; remove it", path)
         values = value if isinstance(value, list) else [value]
         for v in values:
             if not isinstance(v, str):
-                raise config_error(f"[bag-info] {label} must be a string or a list of strings", path)
+                raise config_error(f"{where} {label} must be a string or a list of strings", path)
             out.append((label, v))
+    return tuple(out)
+
+
+def _tag_files(table: Any, path: Path) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """``[tag-files."aptrust-info.txt"]`` tables: extra tag files of ``Label: value`` lines, written
+    beside bag-info.txt when the bag's profile allows them (a repository's own tag file)."""
+    if not isinstance(table, dict):
+        raise config_error('[tag-files] must hold one table per tag file, e.g. [tag-files."aptrust-info.txt"]', path)
+    out = []
+    for name, fields in table.items():
+        where = f"[tag-files.{name!r}]"
+        if not _TAG_FILE.fullmatch(name) or _BAGIT_OWN.fullmatch(name):
+            raise config_error(f"{where}: a tag file is a relative path outside data/ that is not one of BagIt's own "
+                               "files (bagit.txt, bag-info.txt, fetch.txt, manifests); name it e.g. "
+                               "'aptrust-info.txt'", path)
+        out.append((name, _bag_info(fields, path, where, reserved=())))
     return tuple(out)

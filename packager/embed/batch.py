@@ -65,6 +65,7 @@ class Job:
     originals: tuple[str, ...]
     staged: tuple[str, ...]
     probes: tuple[Probe | None, ...] = ()
+    algorithms: tuple[str, ...] = ALGORITHMS  # of the bag's payload manifests: each copy is hashed with them
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class _Work:
     existing: dict[str, Any] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
     result: Embedded | None = None
+    algorithms: tuple[str, ...] = ALGORITHMS
 
     @property
     def broken(self) -> bool:
@@ -135,7 +137,7 @@ def embed_batch(job: Job, et: ExifTool) -> list[Embedded]:
     the other items of the batch go on.
     """
     probes = job.probes or (None,) * len(job.items)
-    work = [_Work(item, Path(o), Path(s), list(item.issues), probe=p)
+    work = [_Work(item, Path(o), Path(s), list(item.issues), probe=p, algorithms=job.algorithms)
             for item, o, s, p in zip(job.items, job.originals, job.staged, probes, strict=True)]
     for w in work:
         _copy(w)
@@ -213,7 +215,7 @@ def _prove(w: _Work, tags: dict[str, Any]) -> None:
     """Hash the copy as written for the manifests, and prove its image data unchanged, in one read."""
     proof = ImageDataDigest()
     try:
-        digests = file_digests(w.staged, ALGORITHMS, also=(proof.feed,))
+        digests = file_digests(w.staged, w.algorithms, also=(proof.feed,))
         stat = os.stat(w.staged)
         after = proof.hexdigest() if (w.before or "").startswith(JPEG_PREFIX) else decoded_digest(w.staged)
     except OSError as exc:

@@ -44,6 +44,14 @@ define("E402", ERROR, "could not write {path}: {problem}")
 define("E405", ERROR, "another run is writing {path}: {who}; wait for it to finish, or choose another --out")
 define("W406", WARNING, "{entry} is left out of the bag for its error {failure}; it is listed in "
         "data/metadata/excluded.csv with the reason; fix it and package it again to include it")
+define("E407", ERROR, "{file}: profile {profile} requires the tag {label}{allowed}, and nothing gives it a value; "
+       "set it in collection.toml under {table}, e.g. {example}")
+define("E408", ERROR, "{file}: {label} {value!r} is not one the profile {profile} allows ({allowed}); set one of "
+       "them in collection.toml under {table}")
+define("E409", ERROR, "profile {profile} asks for {what}, which the packager cannot make; {advice}")
+define("I407", INFO, "{file} from collection.toml [tag-files] is left out of this bag: profile {profile} allows no "
+       "such tag file; it is written in bags made to a profile that asks for it or allows it (--profile)")
+define("E410", ERROR, "{what} cannot be split into bags of at most {limit}: {reason}; give a larger --max-bag-size")
 define("I403", INFO, "{detail}")  # no caller: nothing raises it, so it has no sentence yet
 define("W404", WARNING, "payload name {path} contains '%': it is written as %25 as RFC 8493 requires, but "
         "bagit-python 1.9.0 does not decode %25 and will report the file missing; rename the file if the bag "

@@ -48,12 +48,19 @@ from packager.model import Issue
 
 from .profile_formats import Profile, TagRule, matches, parse_json, read
 
-__all__ = ["BagFacts", "PACKAGER_PROFILE_ID", "Profile", "ProfileError", "TagRule", "builtin_profile",
-           "check_profile", "load_profile", "load_profile_bytes"]
+__all__ = ["BUILTIN_NAMES", "BagFacts", "PACKAGER_PROFILE_ID", "Profile", "ProfileError", "TagRule",
+           "builtin_profile", "check_profile", "load_profile", "load_profile_bytes", "named_profile", "resolve_profile"]
 
-#: The identifier our bags declare in bag-info.txt (``BagIt-Profile-Identifier``). We have no web host, so it
-#: is a URN; the profile itself ships as ``schemas/bagit-profile.json``.
-_BUILTIN = {PACKAGER_PROFILE_ID: "bagit-profile.json"}  # in packager/schemas/
+_APTRUST_ID = "https://raw.githubusercontent.com/APTrust/preservation-services/master/profiles/aptrust-v2.3.json"
+_BTR_ID = "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/btr-bagit-profile.json"
+#: The profiles shipped in packager/schemas/, by the identifier a bag declares in bag-info.txt
+#: (``BagIt-Profile-Identifier``). Ours has no web host, so its identifier is a URN; the
+#: repositories' are copied verbatim (``schemas/profiles/README.md`` gives their sources).
+_BUILTIN = {PACKAGER_PROFILE_ID: "bagit-profile.json", _APTRUST_ID: "profiles/aptrust-v2.3.json",
+            _BTR_ID: "profiles/btr-v1.0.json"}
+#: The names ``--profile`` takes for them.
+BUILTIN_NAMES = {"packager": PACKAGER_PROFILE_ID, "aptrust": _APTRUST_ID, "aptrust-2.3": _APTRUST_ID,
+                 "btr": _BTR_ID, "btr-1.0": _BTR_ID}
 
 _MIME_KIND = {"application/tar": "tar", "application/x-tar": "tar",
               "application/tar+gzip": "tar+gzip", "application/gzip": "tar+gzip", "application/x-gzip": "tar+gzip",
@@ -106,6 +113,26 @@ def builtin_profile(identifier: str) -> Profile | None:
     """A profile shipped with the packager (ours), by its identifier; None for any other."""
     name = _BUILTIN.get(identifier.strip())
     return load_profile_bytes(schemas.read_bytes(name), schemas.label(name)) if name is not None else None
+
+
+def named_profile(name: str) -> Profile | None:
+    """A shipped profile by the name ``--profile`` takes (``aptrust``, ``btr``, ``packager``...), or by its identifier."""
+    key = name.strip()
+    return builtin_profile(BUILTIN_NAMES.get(key.lower(), key))
+
+
+def resolve_profile(given: str | Path) -> Profile:
+    """What ``--profile FILE|NAME`` names: a shipped profile's name or identifier, else a profile file.
+
+    Raises :class:`ProfileError` (exit code 3) naming both readings when neither fits."""
+    shipped = named_profile(str(given))
+    if shipped is not None:
+        return shipped
+    path = Path(given)
+    if not path.exists():
+        raise ProfileError(f"profile {given!r} is neither a file nor a profile shipped with the packager; give a "
+                           f"profile file, or one of: {', '.join(sorted(BUILTIN_NAMES))}")
+    return load_profile(path)
 
 
 def check_profile(profile: Profile, facts: BagFacts) -> list[Issue]:

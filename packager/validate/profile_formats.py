@@ -64,6 +64,7 @@ class TagRule:
     empty_ok: bool = False  # a required tag may be present but empty (DART's emptyOk)
     recommended: bool = False
     description: str = ""
+    default: str = ""  # the value a bagging tool writes when it is given none (DART defaultValue, Bagger defaultValue)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def _dart_tags(entries: list[Any], problems: list[str]) -> tuple[TagRule, ...]:
             problems.append(f"{where} needs a non-empty tagFile and tagName")
             continue
         rules.append(TagRule(tag_file.strip(), label.strip(), required=tag.boolean("required", False),
-                             values=tag.strings("values") or (), empty_ok=tag.boolean("emptyOk", False)))
+                             values=tag.strings("values") or (), empty_ok=tag.boolean("emptyOk", False),
+                             default=(tag.text("defaultValue") or "").strip()))
     return tuple(rules)
 
 
@@ -250,9 +252,10 @@ def read_loc(data: dict[str, Any], source: str) -> Profile:
         notes += [_unknown(source, f"{label}.{key}", LOC) for key in definition if key not in LOC_KEYS]
         tag = _Fields(definition, f"{label}.", problems)
         fixed = tag.text("requiredValue")
-        tag.text("defaultValue")  # type-checked; a default is for the bagging tool, not a constraint
+        default = tag.text("defaultValue") or ""  # for the bagging tool (the writer), not a constraint
         values = (fixed,) if fixed is not None else tag.strings("valueList") or ()
-        rules.append(TagRule("bag-info.txt", label, required=tag.boolean("fieldRequired", False), values=values))
+        rules.append(TagRule("bag-info.txt", label, required=tag.boolean("fieldRequired", False), values=values,
+                             default=(fixed or default).strip()))
     return _finish(Profile(identifier=None, source=source, format=LOC, tags=tuple(rules)), problems, notes)
 
 
